@@ -1,0 +1,151 @@
+//! JSON in and out of the REST API: a body extractor that names the field a
+//! bad body got wrong, and the `{"error": {code, message, field}}` response.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::error::{AppError, Kind};
+
+/// A JSON body, deserialized with the path of the first bad field kept.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(AppError::new(
+                Kind::BadRequest,
+                "unsupported_media_type",
+                "the body must be JSON with Content-Type: application/json",
+            )
+            .into());
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::new(Kind::TooLarge, "body_too_large", "the request body is larger than this endpoint accepts")
+            } else {
+                AppError::new(Kind::BadRequest, "bad_body", "the request body could not be read")
+            }
+        })?;
+        parse(&bytes).map(Body).map_err(ApiError)
+    }
+}
+
+/// Deserialize JSON, naming the failing field.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return AppError::new(
+                Kind::BadRequest,
+                "malformed_json",
+                format!("the body is not valid JSON (line {}, column {})", inner.line(), inner.column()),
+            );
+        }
+        let text = inner.to_string();
+        let message = text.split(" at line ").next().unwrap_or(&text).to_string();
+        let field = unknown_field(&message)
+            .map(|f| if path == "." { f } else { format!("{path}.{f}") })
+            .or_else(|| missing_field(&message).map(|f| if path == "." { f } else { format!("{path}.{f}") }))
+            .unwrap_or_else(|| path.clone());
+        let mut err = AppError::new(Kind::BadRequest, "invalid_body", format!("{field}: {message}"));
+        if field != "." {
+            err = err.field(field);
+        }
+        err
+    })
+}
+
+fn quoted(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
+    let rest = rest.strip_prefix('`')?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+fn unknown_field(message: &str) -> Option<String> {
+    quoted(message, "unknown field ")
+}
+
+fn missing_field(message: &str) -> Option<String> {
+    quoted(message, "missing field ")
+}
+
+/// An [`AppError`] as an HTTP response.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        ApiError(e)
+    }
+}
+
+/// The HTTP status of an error kind.
+pub fn status(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::BadRequest => StatusCode::BAD_REQUEST,
+        Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+        Kind::Provider => StatusCode::BAD_GATEWAY,
+        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (status(self.0.kind), axum::Json(json!({ "error": self.0 }))).into_response()
+    }
+}
+
+/// Handler result.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Create {
+        nickname: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        let e = parse::<Create>(br#"{"nickname": 5}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("nickname"));
+        let e = parse::<Create>(br#"{"nickname": "a", "extra": 1}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("extra"));
+        let e = parse::<Create>(br#"{}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("nickname"));
+        let e = parse::<Create>(br#"{"nickname": "a", "inner": {"count": "x"}}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("inner.count"));
+        let e = parse::<Create>(br#"{"nickname": "#).unwrap_err();
+        assert_eq!(e.code, "malformed_json");
+    }
+}

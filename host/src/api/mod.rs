@@ -1,0 +1,73 @@
+//! The REST API (axum): connectors, connections and their lifecycle, org
+//! settings, the card catalogue and card runs under `/api/v1` (API key
+//! required), the public OAuth callback, and `/healthz`.
+
+pub mod auth;
+mod callback;
+mod cards;
+mod connections;
+pub mod json;
+mod settings;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::{get, post};
+use axum::{middleware, Json, Router};
+use serde_json::{json, Value};
+
+use crate::app::App;
+use auth::ApiKey;
+
+/// Largest JSON body the API accepts.
+pub const MAX_JSON_BODY: usize = 256 * 1024;
+
+/// The whole HTTP surface of the host.
+pub fn router(app: App) -> Router {
+    let key = ApiKey(app.settings.api_key.clone());
+    let v1 = Router::new()
+        .route("/connectors", get(connectors))
+        .route("/connections", get(connections::list).post(connections::create))
+        .route(
+            "/connections/{id}",
+            get(connections::get_one)
+                .patch(connections::update)
+                .delete(connections::delete),
+        )
+        .route("/connections/{id}/authorize", post(connections::authorize))
+        .route("/connections/{id}/test", post(connections::test))
+        .route("/settings/{connector}", get(settings::get_one).put(settings::put))
+        .route("/cards", get(cards::list))
+        .route("/cards/{card}", get(cards::get_one))
+        .route("/cards/{card}/run", post(cards::run))
+        .layer(middleware::from_fn_with_state(key, auth::require_key));
+    Router::new()
+        .nest("/api/v1", v1)
+        .route("/oauth/callback", get(callback::callback))
+        .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .with_state(app)
+}
+
+async fn healthz(State(app): State<App>) -> Json<Value> {
+    Json(json!({"status": "ok", "cards": app.catalogue.all().await.len()}))
+}
+
+async fn connectors(State(app): State<App>) -> Json<Value> {
+    let list: Vec<Value> = app
+        .registry
+        .all()
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "api_base": c.api_base.as_str(),
+                "allowed_hosts": c.allowed_hosts,
+                "scopes": c.known_scopes,
+                "default_scopes": c.default_scopes,
+                "oauth_configured": app.connections.oauth_app(c).is_ok(),
+                "redirect_uri": app.connections.redirect_uri(),
+            })
+        })
+        .collect();
+    Json(json!({ "data": list }))
+}

@@ -1,0 +1,161 @@
+//! Where a card's request may go: resolves a path or URL against the
+//! connector's API base and refuses anything outside its allowed hosts.
+
+use crate::connectors::{is_loopback_host, Connector};
+use url::Url;
+
+/// Resolve what the card asked for into the URL the host will call.
+///
+/// A path starting with `/` is joined to the API base and may not leave it
+/// (no `..`, `.`, `//` or backslash, also when percent-encoded). A full URL
+/// must be https on one of the connector's allowed hosts; plain http is only
+/// allowed to loopback and only when the API base itself is on loopback.
+pub fn resolve(
+    connector: &Connector,
+    target: &str,
+    query: &[(String, String)],
+) -> Result<Url, String> {
+    let mut url = if target.starts_with('/') {
+        relative(connector, target)?
+    } else {
+        Url::parse(target).map_err(|_| format!("{target:?} is neither a path nor a valid URL"))?
+    };
+    check_allowed(connector, &url)?;
+    url.set_fragment(None);
+    if !query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in query {
+            pairs.append_pair(k, v);
+        }
+    }
+    Ok(url)
+}
+
+fn relative(connector: &Connector, path: &str) -> Result<Url, String> {
+    let (path_part, query_part) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    if path_part.starts_with("//") || path_part.contains('\\') {
+        return Err(format!("path {path_part:?} is not a plain path"));
+    }
+    for segment in path_part.split('/') {
+        let decoded = percent_decode(segment).to_ascii_lowercase();
+        if decoded == ".." || decoded == "." || decoded.contains('/') || decoded.contains('\\') {
+            return Err(format!("path {path_part:?} leaves the API base"));
+        }
+    }
+    let mut url = connector
+        .api_base
+        .join(&path_part[1..])
+        .map_err(|_| format!("path {path_part:?} is not valid"))?;
+    url.set_query(query_part);
+    if !url.path().starts_with(connector.api_base.path()) {
+        return Err(format!("path {path_part:?} leaves the API base"));
+    }
+    Ok(url)
+}
+
+fn check_allowed(connector: &Connector, url: &Url) -> Result<(), String> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("URLs with credentials in them are not allowed".into());
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| format!("{} has no host", url.scheme()))?;
+    let base = &connector.api_base;
+    let same_origin = base.host_str() == Some(host) && base.port_or_known_default() == url.port_or_known_default();
+    match url.scheme() {
+        "https" => {}
+        "http" if connector.is_loopback() && is_loopback_host(url) => {}
+        "http" => return Err(format!("plain http to {host} is not allowed; use https")),
+        other => return Err(format!("the {other} scheme is not allowed")),
+    }
+    let allowed_host = connector.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+        && (same_origin || url.port_or_known_default() == Some(443));
+    if same_origin || allowed_host {
+        Ok(())
+    } else {
+        Err(format!(
+            "{host} is not one of the hosts the {} connector may reach",
+            connector.name
+        ))
+    }
+}
+
+fn percent_decode(segment: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(hi * 16 + lo);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connectors::Endpoints;
+
+    fn asana() -> Connector {
+        Connector::asana(&Endpoints::default()).unwrap()
+    }
+
+    fn loopback() -> Connector {
+        Connector::asana(&Endpoints {
+            api_base: Some("http://127.0.0.1:7080/api/1.0".into()),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn relative_paths_join_the_base() {
+        let url = resolve(&asana(), "/users/me", &[("opt_fields".into(), "name".into())]).unwrap();
+        assert_eq!(url.as_str(), "https://app.asana.com/api/1.0/users/me?opt_fields=name");
+    }
+
+    #[test]
+    fn paths_cannot_escape_the_base() {
+        for bad in ["/../secret", "/users/../../x", "/%2e%2e/x", "/%2E%2e/x", "//evil.com/x", "/a\\b", "/users/%2f..%2fx"] {
+            assert!(resolve(&asana(), bad, &[]).is_err(), "{bad} was allowed");
+        }
+    }
+
+    #[test]
+    fn foreign_hosts_and_schemes_are_refused() {
+        for bad in [
+            "https://example.com/",
+            "http://app.asana.com/api/1.0/users/me",
+            "https://app.asana.com.evil.com/x",
+            "https://user:pw@app.asana.com/x",
+            "file:///etc/passwd",
+            "http://169.254.169.254/",
+            "https://app.asana.com:8443/x",
+        ] {
+            assert!(resolve(&asana(), bad, &[]).is_err(), "{bad} was allowed");
+        }
+        assert!(resolve(&asana(), "https://app.asana.com/api/1.0/scim/Users", &[]).is_ok());
+    }
+
+    #[test]
+    fn loopback_http_only_when_the_base_is_loopback() {
+        assert!(resolve(&loopback(), "/users/me", &[]).is_ok());
+        assert!(resolve(&loopback(), "http://127.0.0.1:7080/api/1.0/users/me", &[]).is_ok());
+        assert!(resolve(&loopback(), "http://127.0.0.1:9999/other", &[]).is_err());
+        assert!(resolve(&loopback(), "http://10.0.0.1/", &[]).is_err());
+        assert!(resolve(&asana(), "http://127.0.0.1:7080/api/1.0/users/me", &[]).is_err());
+    }
+}

@@ -1,0 +1,224 @@
+//! Settings from environment keys (and command-line flags, applied by
+//! `main`), in one place. Every alias of seed 003's env keys is accepted; the
+//! first one set wins.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::connectors::{Connector, Endpoints};
+use crate::runtime::RuntimeConfig;
+
+/// The env keys of each Asana setting, in order of precedence.
+pub mod keys {
+    pub const DATA_DIR: &str = "CARDHOST_DATA_DIR";
+    pub const LISTEN: &str = "CARDHOST_LISTEN";
+    pub const PUBLIC_URL: &str = "CARDHOST_PUBLIC_URL";
+    pub const API_KEY: &str = "CARDHOST_API_KEY";
+    pub const MASTER_KEY: &str = "CARDHOST_MASTER_KEY";
+    pub const RUN_TIMEOUT_SECS: &str = "CARDHOST_RUN_TIMEOUT_SECS";
+    pub const MEMORY_LIMIT_MB: &str = "CARDHOST_MEMORY_LIMIT_MB";
+    pub const MAX_CONCURRENT_RUNS: &str = "CARDHOST_MAX_CONCURRENT_RUNS";
+    pub const REFRESH_MARGIN_SECS: &str = "CARDHOST_REFRESH_MARGIN_SECS";
+    pub const CACHE_DIR: &str = "CARDHOST_CACHE_DIR";
+    pub const ASANA_API_BASE_URL: &[&str] = &["ASANA_API_BASE_URL"];
+    pub const ASANA_AUTHORIZATION_URL: &[&str] = &["ASANA_AUTHORIZATION_URL", "ASANA_AUTHORIZE_URL"];
+    pub const ASANA_TOKEN_URL: &[&str] = &["ASANA_TOKEN_URL", "ASANA_ACCESS_TOKEN_URL"];
+    pub const ASANA_REVOKE_URL: &[&str] = &["ASANA_REVOKE_URL"];
+    pub const ASANA_CLIENT_ID: &[&str] = &["ASANA_CLIENT_ID"];
+    pub const ASANA_CLIENT_SECRET: &[&str] = &["ASANA_CLIENT_SECRET"];
+    pub const ASANA_REDIRECT_URI: &[&str] = &["ASANA_REDIRECT_URI"];
+    pub const ASANA_TOKEN: &[&str] = &[
+        "ASANA_ACCESS_TOKEN",
+        "ASANA_PERSONAL_ACCESS_TOKEN",
+        "ASANA_TOKEN",
+    ];
+    pub const ASANA_SERVICE_ACCOUNT_TOKEN: &[&str] = &["ASANA_SERVICE_ACCOUNT_TOKEN"];
+    pub const ASANA_WORKSPACE: &[&str] = &["ASANA_WORKSPACE_GID", "ASANA_WORKSPACE"];
+}
+
+/// App-level credentials of one connector (seed 003's "App Credentials").
+#[derive(Clone, Default)]
+pub struct AppCredentials {
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    /// Overrides `{public_url}/oauth/callback`.
+    pub redirect_uri: Option<String>,
+    /// App-level personal access token: the fallback when a connection has no usable token.
+    pub personal_access_token: Option<SecretString>,
+    /// Service account token for runs without a connection (`cardhost run`).
+    pub service_account_token: Option<SecretString>,
+    pub default_workspace: Option<String>,
+}
+
+impl std::fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field("redirect_uri", &self.redirect_uri)
+            .field("personal_access_token", &self.personal_access_token.as_ref().map(|_| "[redacted]"))
+            .field("service_account_token", &self.service_account_token.as_ref().map(|_| "[redacted]"))
+            .field("default_workspace", &self.default_workspace)
+            .finish()
+    }
+}
+
+/// Everything the host is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Where browsers reach the host; the OAuth redirect URI derives from it.
+    pub public_url: String,
+    pub api_key: Option<SecretString>,
+    pub master_key: Option<SecretString>,
+    pub runtime: RuntimeConfig,
+    /// Refresh an OAuth token when it expires within this margin.
+    pub refresh_margin: Duration,
+    pub asana: Connector,
+    pub asana_app: AppCredentials,
+}
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct SettingError {
+    pub key: String,
+    pub message: String,
+}
+
+impl Settings {
+    /// Settings from the process environment.
+    pub fn from_env() -> Result<Settings, SettingError> {
+        Settings::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Settings from any key lookup (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingError> {
+        let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let first = |ks: &[&str]| ks.iter().find_map(|k| get(k));
+        let secret = |ks: &[&str]| first(ks).map(SecretString::from);
+        let listen: SocketAddr = parse(keys::LISTEN, get(keys::LISTEN), "127.0.0.1:8080".parse().unwrap())?;
+        let public_url = get(keys::PUBLIC_URL)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_string();
+        let defaults = RuntimeConfig::default();
+        let runtime = RuntimeConfig {
+            timeout: Duration::from_secs(parse(
+                keys::RUN_TIMEOUT_SECS,
+                get(keys::RUN_TIMEOUT_SECS),
+                defaults.timeout.as_secs(),
+            )?),
+            memory_limit: parse(keys::MEMORY_LIMIT_MB, get(keys::MEMORY_LIMIT_MB), defaults.memory_limit >> 20)? << 20,
+            max_concurrent_runs: parse(
+                keys::MAX_CONCURRENT_RUNS,
+                get(keys::MAX_CONCURRENT_RUNS),
+                defaults.max_concurrent_runs,
+            )?,
+            cache_dir: get(keys::CACHE_DIR).map(PathBuf::from),
+            ..defaults
+        };
+        let asana = Connector::asana(&Endpoints {
+            api_base: first(keys::ASANA_API_BASE_URL),
+            authorize_url: first(keys::ASANA_AUTHORIZATION_URL),
+            token_url: first(keys::ASANA_TOKEN_URL),
+            revoke_url: first(keys::ASANA_REVOKE_URL),
+        })
+        .map_err(|e| SettingError {
+            key: e.key.to_string(),
+            message: format!("not a valid absolute http(s) URL: {:?}", e.value),
+        })?;
+        Ok(Settings {
+            data_dir: get(keys::DATA_DIR).unwrap_or_else(|| "./cardhost-data".into()).into(),
+            listen,
+            public_url,
+            api_key: get(keys::API_KEY).map(SecretString::from),
+            master_key: get(keys::MASTER_KEY).map(SecretString::from),
+            runtime,
+            refresh_margin: Duration::from_secs(parse(
+                keys::REFRESH_MARGIN_SECS,
+                get(keys::REFRESH_MARGIN_SECS),
+                300,
+            )?),
+            asana,
+            asana_app: AppCredentials {
+                client_id: first(keys::ASANA_CLIENT_ID),
+                client_secret: secret(keys::ASANA_CLIENT_SECRET),
+                redirect_uri: first(keys::ASANA_REDIRECT_URI),
+                personal_access_token: secret(keys::ASANA_TOKEN),
+                service_account_token: secret(keys::ASANA_SERVICE_ACCOUNT_TOKEN),
+                default_workspace: first(keys::ASANA_WORKSPACE),
+            },
+        })
+    }
+
+    /// The OAuth redirect URI: the override, else `{public_url}/oauth/callback`.
+    pub fn redirect_uri(&self) -> String {
+        self.asana_app
+            .redirect_uri
+            .clone()
+            .unwrap_or_else(|| format!("{}/oauth/callback", self.public_url))
+    }
+}
+
+fn parse<T: std::str::FromStr>(key: &str, value: Option<String>, default: T) -> Result<T, SettingError> {
+    match value {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| SettingError {
+            key: key.to_string(),
+            message: format!("{v:?} is not a valid value"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.redirect_uri(), "http://127.0.0.1:8080/oauth/callback");
+        assert_eq!(s.data_dir, PathBuf::from("./cardhost-data"));
+        assert_eq!(s.refresh_margin, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn every_alias_of_the_token_is_read_in_order() {
+        let s = settings(&[("ASANA_TOKEN", "c"), ("ASANA_PERSONAL_ACCESS_TOKEN", "b")]).unwrap();
+        assert_eq!(s.asana_app.personal_access_token.unwrap().expose_secret(), "b");
+        let s = settings(&[("ASANA_TOKEN", "c")]).unwrap();
+        assert_eq!(s.asana_app.personal_access_token.unwrap().expose_secret(), "c");
+        let s = settings(&[("ASANA_AUTHORIZE_URL", "http://127.0.0.1:1/-/oauth_authorize")]).unwrap();
+        assert_eq!(s.asana.authorize_url.as_str(), "http://127.0.0.1:1/-/oauth_authorize");
+        let s = settings(&[("ASANA_WORKSPACE", "42")]).unwrap();
+        assert_eq!(s.asana_app.default_workspace.as_deref(), Some("42"));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let e = settings(&[("CARDHOST_LISTEN", "nope")]).unwrap_err();
+        assert_eq!(e.key, "CARDHOST_LISTEN");
+        let e = settings(&[("ASANA_API_BASE_URL", "not a url")]).unwrap_err();
+        assert_eq!(e.key, "ASANA_API_BASE_URL");
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let s = settings(&[("ASANA_TOKEN", "very-secret-pat"), ("ASANA_CLIENT_SECRET", "shh")]).unwrap();
+        let text = format!("{s:?}");
+        assert!(!text.contains("very-secret-pat") && !text.contains("shh"), "{text}");
+    }
+}

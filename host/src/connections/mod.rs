@@ -1,0 +1,467 @@
+//! Named connections and their lifecycle, as seeds 000, 002 and 003 describe
+//! it: create (OAuth or a token, with an optional service account token),
+//! authorize and re-authorize, test, rename, set or clear the service account
+//! token, delete (revoking at the provider). Also hands runs the credential
+//! source of a connection.
+
+mod credentials;
+mod health;
+mod oauth_flow;
+mod org_settings;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::capability::HttpCapability;
+use crate::config::Settings;
+use crate::connectors::{Connector, Registry};
+use crate::error::{AppError, Kind};
+use crate::oauth::{OAuth, OAuthError, OAuthHttp};
+use crate::store::{AuthMethod, Connection, ConnectionStatus, Secrets, Store};
+pub use credentials::{ConnectionCredentials, SharedCredentials};
+use credentials::Snapshot;
+pub use health::{Health, ServiceAccountHealth};
+pub use oauth_flow::CallbackOutcome;
+pub use org_settings::{OrgSettingsInput, OrgSettingsView, SavedSettings};
+
+/// What a person reads when a connection needs authorizing again.
+pub const REAUTH_MESSAGE: &str =
+    "The provider no longer accepts this connection's authorization (it was revoked or has expired). Open the connection and click Reauthorize.";
+
+/// Longest nickname.
+const MAX_NICKNAME: usize = 100;
+
+/// The connection service; cheap to clone.
+#[derive(Clone)]
+pub struct Connections {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Arc<Store>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) registry: Registry,
+    pub(crate) http: HttpCapability,
+    pub(crate) oauth_http: OAuthHttp,
+    cache: Mutex<HashMap<String, SharedCredentials>>,
+}
+
+/// `POST /api/v1/connections`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConnection {
+    /// Connector id, e.g. `asana`.
+    pub connector: String,
+    /// A name for people, unique per connector (case-insensitive).
+    pub nickname: String,
+    /// Optional service account token (lets Read User and Search User return secondary emails).
+    #[serde(default)]
+    pub service_account_token: Option<String>,
+    /// Scopes to ask for; the connector's default when absent.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// A personal access token: makes a token connection instead of an OAuth one.
+    #[serde(default)]
+    pub access_token: Option<String>,
+}
+
+/// `PATCH /api/v1/connections/{id}`: absent fields are unchanged; a `null`
+/// service account token clears it.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateConnection {
+    #[serde(default)]
+    pub nickname: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schemars(with = "Option<String>")]
+    pub service_account_token: Option<Option<String>>,
+    /// A new personal access token (token connections only).
+    #[serde(default)]
+    pub access_token: Option<String>,
+}
+
+fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// A created connection, with where to send the person for an OAuth one.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    pub connection: Connection,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorize_url: Option<String>,
+}
+
+/// What deleting did at the provider.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Deleted {
+    pub id: String,
+    /// `revoked`, `failed` or `not_applicable` (token connections have nothing to revoke).
+    pub revocation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_message: Option<String>,
+}
+
+impl Connections {
+    /// The service over a store.
+    pub fn new(
+        store: Arc<Store>,
+        settings: Arc<Settings>,
+        registry: Registry,
+        http: HttpCapability,
+        oauth_http: OAuthHttp,
+    ) -> Connections {
+        Connections {
+            inner: Arc::new(Inner {
+                store,
+                settings,
+                registry,
+                http,
+                oauth_http,
+                cache: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The connector with this id, or a 400 naming `field`.
+    pub fn connector(&self, id: &str, field: &str) -> Result<Arc<Connector>, AppError> {
+        self.inner.registry.get(id).ok_or_else(|| {
+            let known: Vec<&str> = self.inner.registry.all().iter().map(|c| c.id.as_str()).collect();
+            AppError::new(
+                Kind::BadRequest,
+                "unknown_connector",
+                format!("unknown connector {id:?}; known: {}", known.join(", ")),
+            )
+            .field(field)
+        })
+    }
+
+    /// Create a connection. With `access_token` it is a token connection,
+    /// checked against the provider before anything is stored; otherwise an
+    /// OAuth connection, pending until the person allows access at the
+    /// provider's `authorize_url`.
+    pub async fn create(&self, req: CreateConnection) -> Result<Created, AppError> {
+        let connector = self.connector(&req.connector, "connector")?;
+        let nickname = check_nickname(&req.nickname)?;
+        let service_account = optional_token(req.service_account_token, "service_account_token")?;
+        let access_token = optional_token(req.access_token, "access_token")?;
+        let scopes = match req.scopes {
+            Some(s) if !s.is_empty() => check_scopes(&connector, s)?,
+            _ => connector.default_scopes.clone(),
+        };
+        let auth = if access_token.is_some() { AuthMethod::Token } else { AuthMethod::OAuth };
+        let mut conn = Connection::new(&connector.id, nickname, auth);
+        conn.scopes = scopes.clone();
+        if self.store().find_connection(&connector.id, &conn.nickname)?.is_some() {
+            return Err(crate::store::StoreError::DuplicateNickname {
+                connector: connector.id.clone(),
+                nickname: conn.nickname,
+            }
+            .into());
+        }
+        if let Some(token) = &access_token {
+            let me = self.verify_token(&connector, token, "access_token").await?;
+            conn.status = ConnectionStatus::Connected;
+            conn.default_workspace = self.default_workspace_from(&me.workspaces);
+            conn.account = Some(me.account);
+        } else {
+            self.oauth(&connector)?;
+        }
+        let secrets = Secrets {
+            access_token,
+            refresh_token: None,
+            service_account_token: service_account,
+        };
+        self.store().create_connection(conn.clone(), secrets).await?;
+        let conn = self.get(&conn.id)?;
+        let authorize_url = match auth {
+            AuthMethod::OAuth => Some(self.authorize(&conn.id).await?),
+            AuthMethod::Token => None,
+        };
+        tracing::info!(connection = %conn.id, connector = %conn.connector, auth = ?conn.auth, "connection created");
+        Ok(Created { connection: conn, authorize_url })
+    }
+
+    /// Every connection, oldest first.
+    pub fn list(&self) -> Result<Vec<Connection>, AppError> {
+        Ok(self.store().list_connections()?)
+    }
+
+    /// A connection by id.
+    pub fn get(&self, id: &str) -> Result<Connection, AppError> {
+        self.store()
+            .get_connection(id)?
+            .ok_or_else(|| AppError::not_found("connection", id))
+    }
+
+    /// A connection by id, or by nickname when only one connector has it.
+    pub fn resolve(&self, id_or_nickname: &str) -> Result<Connection, AppError> {
+        if let Some(c) = self.store().get_connection(id_or_nickname)? {
+            return Ok(c);
+        }
+        let mut found = Vec::new();
+        for connector in self.inner.registry.all() {
+            if let Some(c) = self.store().find_connection(&connector.id, id_or_nickname)? {
+                found.push(c);
+            }
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(AppError::not_found("connection", id_or_nickname)),
+            _ => Err(AppError::new(
+                Kind::Conflict,
+                "ambiguous_connection",
+                format!("several connectors have a connection named {id_or_nickname:?}; use its id"),
+            )),
+        }
+    }
+
+    /// Rename, set or clear the service account token, or replace the
+    /// personal access token of a token connection.
+    pub async fn update(&self, id: &str, req: UpdateConnection) -> Result<Connection, AppError> {
+        let current = self.get(id)?;
+        let nickname = req.nickname.as_deref().map(check_nickname).transpose()?;
+        let service_account = match req.service_account_token {
+            None => None,
+            Some(value) => Some(optional_token(value, "service_account_token")?),
+        };
+        let access_token = optional_token(req.access_token, "access_token")?;
+        let mut account = None;
+        if let Some(token) = &access_token {
+            if current.auth != AuthMethod::Token {
+                return Err(AppError::new(
+                    Kind::Conflict,
+                    "oauth_connection",
+                    "this is an OAuth connection: reauthorize it instead of setting a token",
+                )
+                .field("access_token"));
+            }
+            let connector = self.connector(&current.connector, "connector")?;
+            account = Some(self.verify_token(&connector, token, "access_token").await?.account);
+        }
+        let updated = self
+            .store()
+            .update_connection(id, |conn, secrets| {
+                if let Some(n) = &nickname {
+                    conn.nickname = n.clone();
+                }
+                if let Some(sa) = &service_account {
+                    secrets.service_account_token = sa.clone();
+                }
+                if let Some(t) = &access_token {
+                    secrets.access_token = Some(t.clone());
+                    conn.status = ConnectionStatus::Connected;
+                    conn.status_message = None;
+                    conn.account = account.clone();
+                }
+                Ok(())
+            })
+            .await?;
+        self.reload_credentials(id)?;
+        Ok(updated)
+    }
+
+    /// Delete a connection: revoke its refresh token at the provider (best
+    /// effort, reported), then remove the record and every secret.
+    pub async fn delete(&self, id: &str) -> Result<Deleted, AppError> {
+        let conn = self.get(id)?;
+        let secrets = self.store().get_secrets(id)?.unwrap_or_default();
+        let (revocation, revocation_message) = match (&secrets.refresh_token, conn.auth) {
+            (Some(refresh), AuthMethod::OAuth) => {
+                let connector = self.connector(&conn.connector, "connector")?;
+                match self.oauth(&connector) {
+                    Ok(oauth) => match oauth.revoke(refresh).await {
+                        Ok(()) => ("revoked", None),
+                        Err(e) => ("failed", Some(e.to_string())),
+                    },
+                    Err(e) => ("failed", Some(e.message)),
+                }
+            }
+            _ => ("not_applicable", None),
+        };
+        self.store().delete_connection(id).await?;
+        self.inner.cache.lock().expect("credential cache").remove(id);
+        tracing::info!(connection = %id, revocation, "connection deleted");
+        Ok(Deleted {
+            id: id.to_string(),
+            revocation,
+            revocation_message,
+        })
+    }
+
+    /// The credential source runs on this connection use: one per
+    /// connection, decrypted once per change.
+    pub fn credentials(&self, id: &str) -> Result<SharedCredentials, AppError> {
+        if let Some(c) = self.inner.cache.lock().expect("credential cache").get(id) {
+            return Ok(c.clone());
+        }
+        let snapshot = self.load_snapshot(id)?;
+        let mut cache = self.inner.cache.lock().expect("credential cache");
+        let entry = cache.entry(id.to_string()).or_insert_with(|| {
+            Arc::new(ConnectionCredentials {
+                id: id.to_string(),
+                snapshot: std::sync::RwLock::new(snapshot),
+                refresh: tokio::sync::Mutex::new(()),
+                service: Arc::downgrade(&self.inner),
+            })
+        });
+        Ok(entry.clone())
+    }
+
+    fn load_snapshot(&self, id: &str) -> Result<Snapshot, AppError> {
+        let conn = self.get(id)?;
+        let secrets = self.store().get_secrets(id)?.unwrap_or_default();
+        Ok(Snapshot::from_store(secrets, conn.token_expires_at, conn.status, conn.status_message))
+    }
+
+    /// Re-read a connection's secrets into its cached credentials after a change.
+    fn reload_credentials(&self, id: &str) -> Result<(), AppError> {
+        let cached = self.inner.cache.lock().expect("credential cache").get(id).cloned();
+        if let Some(creds) = cached {
+            creds.replace(self.load_snapshot(id)?);
+        }
+        Ok(())
+    }
+
+    /// The app-level personal access token: the fallback when a connection
+    /// has no token of its own (seed 003).
+    pub(crate) fn app_token(&self, _id: &str) -> Option<SecretString> {
+        let stored = self
+            .store()
+            .get_app_settings(crate::connectors::asana::ID)
+            .ok()
+            .flatten()
+            .and_then(|s| s.personal_access_token);
+        stored.or_else(|| self.inner.settings.asana_app.personal_access_token.clone())
+    }
+
+    /// Refresh a connection's tokens and store the result; `needs_reauth` on
+    /// `invalid_grant`, unchanged status on a transient failure.
+    pub(super) async fn refresh_tokens(&self, id: &str, refresh_token: &SecretString) -> Result<Snapshot, OAuthError> {
+        let conn = self.get(id).map_err(|e| OAuthError::Provider(e.message))?;
+        let connector = self
+            .connector(&conn.connector, "connector")
+            .map_err(|e| OAuthError::Provider(e.message))?;
+        let oauth = self.oauth(&connector).map_err(|_| OAuthError::NotConfigured)?;
+        tracing::info!(connection = %id, "refreshing the access token");
+        match oauth.refresh(refresh_token).await {
+            Ok(tokens) => {
+                let stored = self
+                    .store()
+                    .update_connection(id, |c, s| {
+                        s.access_token = Some(tokens.access_token.clone());
+                        if let Some(r) = &tokens.refresh_token {
+                            s.refresh_token = Some(r.clone());
+                        }
+                        c.token_expires_at = tokens.expires_at;
+                        c.status = ConnectionStatus::Connected;
+                        c.status_message = None;
+                        Ok(())
+                    })
+                    .await
+                    .map_err(|e| OAuthError::Provider(format!("storing the refreshed token failed: {e}")))?;
+                let secrets = self.store().get_secrets(id).ok().flatten().unwrap_or_default();
+                Ok(Snapshot::from_store(secrets, stored.token_expires_at, stored.status, None))
+            }
+            Err(e @ OAuthError::InvalidGrant(_)) => {
+                tracing::warn!(connection = %id, "the provider refused the refresh token; the connection needs reauthorization");
+                let message = format!("{REAUTH_MESSAGE} ({e})");
+                let _ = self
+                    .store()
+                    .update_connection(id, |c, _| {
+                        c.status = ConnectionStatus::NeedsReauth;
+                        c.status_message = Some(message.clone());
+                        Ok(())
+                    })
+                    .await;
+                Err(e)
+            }
+            Err(e) => {
+                tracing::warn!(connection = %id, error = %e, "refreshing the token failed");
+                Err(e)
+            }
+        }
+    }
+
+    /// The OAuth client of a connector's app: org settings saved over REST
+    /// first, then the env keys.
+    pub(crate) fn oauth(&self, connector: &Connector) -> Result<OAuth, AppError> {
+        let app = self.oauth_app(connector)?;
+        Ok(OAuth::new(connector, app, self.inner.oauth_http.clone())?)
+    }
+
+    /// Pick the default workspace: the app's, else the account's only one.
+    fn default_workspace_from(&self, workspaces: &[String]) -> Option<String> {
+        let app = self
+            .store()
+            .get_app_settings(crate::connectors::asana::ID)
+            .ok()
+            .flatten()
+            .and_then(|s| s.default_workspace)
+            .or_else(|| self.inner.settings.asana_app.default_workspace.clone());
+        app.or_else(|| workspaces.first().cloned())
+    }
+
+    /// Record that a connection was used (at most once a minute, not flushed).
+    pub async fn touch(&self, conn: &Connection) {
+        let stale = conn
+            .last_used_at
+            .is_none_or(|at| Utc::now() - at > chrono::Duration::seconds(60));
+        if stale {
+            if let Err(e) = self.store().touch_last_used(&conn.id).await {
+                tracing::warn!(connection = %conn.id, error = %e, "could not record last use");
+            }
+        }
+    }
+}
+
+fn check_nickname(raw: &str) -> Result<String, AppError> {
+    let nickname = raw.trim();
+    if nickname.is_empty() {
+        return Err(AppError::invalid("nickname", "nickname must not be empty"));
+    }
+    if nickname.chars().count() > MAX_NICKNAME {
+        return Err(AppError::invalid(
+            "nickname",
+            format!("nickname must be at most {MAX_NICKNAME} characters"),
+        ));
+    }
+    if nickname.chars().any(char::is_control) {
+        return Err(AppError::invalid("nickname", "nickname must not contain control characters"));
+    }
+    Ok(nickname.to_string())
+}
+
+fn optional_token(value: Option<String>, field: &str) -> Result<Option<SecretString>, AppError> {
+    match value {
+        None => Ok(None),
+        Some(v) => {
+            let v = v.trim();
+            if v.is_empty() {
+                return Err(AppError::invalid(field, format!("{field} must not be empty (leave it out instead)")));
+            }
+            if v.len() > 4096 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(AppError::invalid(field, format!("{field} is not a valid token")));
+            }
+            Ok(Some(SecretString::from(v.to_string())))
+        }
+    }
+}
+
+fn check_scopes(connector: &Connector, scopes: Vec<String>) -> Result<Vec<String>, AppError> {
+    if let Some(bad) = scopes.iter().find(|s| !connector.known_scopes.contains(s)) {
+        return Err(AppError::invalid(
+            "scopes",
+            format!("{bad:?} is not a {} scope; known: {}", connector.name, connector.known_scopes.join(", ")),
+        ));
+    }
+    Ok(scopes)
+}

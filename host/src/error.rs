@@ -1,0 +1,110 @@
+//! The one error type of the host's services: a kind that decides the HTTP
+//! status, a stable code, a message a person can act on, and the field at
+//! fault. Never carries a secret.
+
+use serde::Serialize;
+
+/// What sort of failure, which decides the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Malformed or invalid input (400).
+    BadRequest,
+    /// Missing or wrong API key (401).
+    Unauthorized,
+    /// No such thing (404).
+    NotFound,
+    /// Conflicts with what exists (409).
+    Conflict,
+    /// Body too large (413).
+    TooLarge,
+    /// Well-formed but cannot be done as asked (422).
+    Unprocessable,
+    /// The provider failed or could not be reached (502).
+    Provider,
+    /// Busy or shutting down (503).
+    Unavailable,
+    /// A bug or an I/O failure in the host (500).
+    Internal,
+}
+
+/// A service error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[error("{message}")]
+pub struct AppError {
+    #[serde(skip)]
+    pub kind: Kind,
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl AppError {
+    /// An error of `kind` with a code and message.
+    pub fn new(kind: Kind, code: &str, message: impl Into<String>) -> AppError {
+        AppError {
+            kind,
+            code: code.to_string(),
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// The same error, naming the field at fault.
+    pub fn field(mut self, field: impl Into<String>) -> AppError {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Invalid input in `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+        AppError::new(Kind::BadRequest, "invalid_input", message).field(field)
+    }
+
+    /// No `what` with this id.
+    pub fn not_found(what: &str, id: &str) -> AppError {
+        AppError::new(Kind::NotFound, "not_found", format!("no {what} {id:?}"))
+    }
+
+    /// An internal failure; the message is logged, a generic one is returned.
+    pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
+        tracing::error!(%error, "{context}");
+        AppError::new(Kind::Internal, "internal", format!("{context}; see the host's log"))
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> AppError {
+        use crate::store::StoreError as S;
+        match e {
+            S::NotFound { what, id } => AppError::not_found(what, &id),
+            S::DuplicateNickname { connector, nickname } => AppError::new(
+                Kind::Conflict,
+                "duplicate_nickname",
+                format!("a {connector} connection named {nickname:?} already exists; choose another nickname"),
+            )
+            .field("nickname"),
+            S::AlreadyExists { what, id } => {
+                AppError::new(Kind::Conflict, "already_exists", format!("{what} {id:?} already exists"))
+            }
+            S::Invalid(m) => AppError::new(Kind::BadRequest, "invalid_input", m),
+            S::Locked { .. } => AppError::new(Kind::Unavailable, "store_locked", e.to_string()),
+            other => AppError::internal("the store failed", other),
+        }
+    }
+}
+
+impl From<crate::oauth::OAuthError> for AppError {
+    fn from(e: crate::oauth::OAuthError) -> AppError {
+        use crate::oauth::OAuthError as O;
+        let kind = match &e {
+            O::NotConfigured | O::AppWithoutScopes | O::RedirectUriMismatch { .. } | O::InvalidClient => {
+                Kind::Unprocessable
+            }
+            O::ConsentDenied | O::InvalidGrant(_) => Kind::Unprocessable,
+            O::Unreachable(_) | O::Provider(_) => Kind::Provider,
+        };
+        AppError::new(kind, e.code(), e.to_string())
+    }
+}

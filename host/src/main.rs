@@ -1,0 +1,335 @@
+//! The `cardhost` command line: serve the REST API, run a card by hand, and
+//! manage connections and cards.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use serde_json::Value;
+
+use cardhost::app::App;
+use cardhost::capability::{Grant, HttpCapability, HttpLimits, StaticCredentials};
+use cardhost::config::Settings;
+use cardhost::connections::{Connections, CreateConnection};
+use cardhost::connectors::Registry;
+use cardhost::oauth::OAuthHttp;
+use cardhost::runtime::builtin::BUILTIN_CARDS;
+use cardhost::runtime::{RunContext, Runtime};
+use cardhost::store::{Store, StoreError};
+
+#[derive(Parser)]
+#[command(name = "cardhost", version, about = "Workflow connector plugin host: connections, WebAssembly cards, flows")]
+struct Cli {
+    /// Data directory (sled store, key file). Env: CARDHOST_DATA_DIR.
+    #[arg(long, global = true)]
+    data_dir: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the REST API and the OAuth callback.
+    Serve {
+        /// Address to listen on. Env: CARDHOST_LISTEN (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Run a card once and print its output JSON.
+    Run {
+        /// Card id, e.g. asana.read-user.
+        card: String,
+        /// The card's input as JSON.
+        #[arg(long, default_value = "{}")]
+        input: String,
+        /// Run on this stored connection (id or nickname) instead of the
+        /// ASANA_TOKEN / ASANA_SERVICE_ACCOUNT_TOKEN env keys.
+        #[arg(long)]
+        connection: Option<String>,
+    },
+    /// Manage connections.
+    #[command(subcommand)]
+    Connections(ConnectionsCommand),
+    /// List the cards this host ships.
+    Cards,
+}
+
+#[derive(Subcommand)]
+enum ConnectionsCommand {
+    /// List connections.
+    List(Target),
+    /// Create a connection (OAuth unless --access-token is given).
+    Create {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "asana")]
+        connector: String,
+        #[arg(long)]
+        nickname: String,
+        /// A personal access token: makes a token connection. Env: CARDHOST_NEW_ACCESS_TOKEN.
+        #[arg(long, env = "CARDHOST_NEW_ACCESS_TOKEN", hide_env_values = true)]
+        access_token: Option<String>,
+        /// A service account token. Env: CARDHOST_NEW_SERVICE_ACCOUNT_TOKEN.
+        #[arg(long, env = "CARDHOST_NEW_SERVICE_ACCOUNT_TOKEN", hide_env_values = true)]
+        service_account_token: Option<String>,
+    },
+    /// Delete a connection (revoking its tokens at the provider).
+    Delete {
+        #[command(flatten)]
+        target: Target,
+        /// Id or nickname.
+        connection: String,
+    },
+    /// Check a connection's credentials at the provider.
+    Test {
+        #[command(flatten)]
+        target: Target,
+        /// Id or nickname.
+        connection: String,
+    },
+}
+
+/// Where connection commands go.
+#[derive(Args, Clone)]
+struct Target {
+    /// Go through a running host's REST API (with CARDHOST_API_KEY) instead
+    /// of opening the data dir.
+    #[arg(long)]
+    server: Option<String>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CARDHOST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,cranelift=warn,wasmtime=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = Settings::from_env()?;
+    if let Some(dir) = cli.data_dir {
+        settings.data_dir = dir;
+    }
+    match cli.command {
+        Command::Serve { listen } => {
+            if let Some(l) = listen {
+                settings.listen = l;
+                if std::env::var("CARDHOST_PUBLIC_URL").is_err() {
+                    settings.public_url = format!("http://{l}");
+                }
+            }
+            serve(settings).await.map(|_| ExitCode::SUCCESS)
+        }
+        Command::Run { card, input, connection } => run(settings, &card, &input, connection.as_deref()).await,
+        Command::Connections(cmd) => connections(settings, cmd).await.map(|_| ExitCode::SUCCESS),
+        Command::Cards => {
+            for card in BUILTIN_CARDS {
+                println!("{}", card.id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    if !settings.listen.ip().is_loopback() && settings.api_key.is_none() {
+        bail!(
+            "refusing to listen on {} without an API key: set CARDHOST_API_KEY, or listen on 127.0.0.1",
+            settings.listen
+        );
+    }
+    let started = Instant::now();
+    let listen = settings.listen;
+    let app = App::start(settings).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        data_dir = %app.store.data_dir().display(),
+        redirect_uri = %app.connections.redirect_uri(),
+        ready_ms = started.elapsed().as_millis() as u64,
+        "cardhost is ready"
+    );
+    let store = app.store.clone();
+    axum::serve(listener, cardhost::api::router(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    store.flush().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn run(settings: Settings, card_id: &str, input: &str, connection: Option<&str>) -> anyhow::Result<ExitCode> {
+    let input: Value = serde_json::from_str(input).context("--input is not valid JSON")?;
+    let (output, error) = match connection {
+        Some(conn) => {
+            let app = App::start(settings).await.map_err(explain_lock)?;
+            let run = app.run_card(card_id, conn, &input).await?;
+            (run.output, run.error.map(|e| format!("{} ({})", e.message, e.code)))
+        }
+        None => run_with_env_token(settings, card_id, &input).await?,
+    };
+    match (output, error) {
+        (Some(out), _) => {
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        (None, Some(message)) => {
+            eprintln!("error: {message}");
+            Ok(ExitCode::from(2))
+        }
+        (None, None) => Ok(ExitCode::FAILURE),
+    }
+}
+
+async fn run_with_env_token(settings: Settings, card_id: &str, input: &Value) -> anyhow::Result<(Option<Value>, Option<String>)> {
+    let builtin = BUILTIN_CARDS
+        .iter()
+        .find(|c| c.id == card_id)
+        .with_context(|| format!("no built-in card {card_id:?}; `cardhost cards` lists them"))?;
+    let http = HttpCapability::new(HttpLimits::default())?;
+    let runtime = Runtime::new(settings.runtime.clone(), http)?;
+    let card = runtime.load(builtin.wasm, &settings.asana.known_scopes).await?;
+    let creds = StaticCredentials::new(
+        settings.asana_app.personal_access_token.clone(),
+        settings.asana_app.service_account_token.clone(),
+    );
+    let context = RunContext {
+        connector: settings.asana.id.clone(),
+        default_workspace: settings.asana_app.default_workspace.clone(),
+        has_service_account: creds.has_service_account() && card.manifest().uses_service_account,
+    };
+    let grant = Grant {
+        connector: Arc::new(settings.asana.clone()),
+        credentials: Arc::new(creds),
+        allow_service_account: card.manifest().uses_service_account,
+        deadline: Instant::now() + settings.runtime.timeout,
+    };
+    let report = runtime.run(&card, input, &context, Some(grant)).await;
+    for call in &report.calls {
+        eprintln!(
+            "{} {} -> {} ({:.1} ms)",
+            call.method,
+            call.path,
+            call.status.map(|s| s.to_string()).unwrap_or_else(|| "no response".into()),
+            call.duration_ms
+        );
+    }
+    Ok(match report.result {
+        Ok(v) => (Some(v), None),
+        Err(e) => (None, Some(format!("{e} ({})", e.code()))),
+    })
+}
+
+fn explain_lock(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<StoreError>() {
+        Some(StoreError::Locked { .. }) => e.context(
+            "a running cardhost server holds the data dir: stop it, or pass --server http://127.0.0.1:8080 to go through its API",
+        ),
+        _ => e,
+    }
+}
+
+async fn connections(settings: Settings, cmd: ConnectionsCommand) -> anyhow::Result<()> {
+    let server = match &cmd {
+        ConnectionsCommand::List(t) => t.server.clone(),
+        ConnectionsCommand::Create { target, .. }
+        | ConnectionsCommand::Delete { target, .. }
+        | ConnectionsCommand::Test { target, .. } => target.server.clone(),
+    };
+    if let Some(server) = server {
+        return connections_over_rest(&settings, &server, cmd).await;
+    }
+    let master_key = settings.master_key.as_ref().map(|k| secrecy::ExposeSecret::expose_secret(k).to_string());
+    let store = Store::open(&settings.data_dir, master_key.as_deref()).map_err(|e| explain_lock(e.into()))?;
+    let settings = Arc::new(settings);
+    let service = Connections::new(
+        Arc::new(store),
+        settings.clone(),
+        Registry::new(vec![settings.asana.clone()]),
+        HttpCapability::new(HttpLimits::default())?,
+        OAuthHttp::new()?,
+    );
+    let out: Value = match cmd {
+        ConnectionsCommand::List(_) => serde_json::json!(service.list()?),
+        ConnectionsCommand::Create { connector, nickname, access_token, service_account_token, .. } => {
+            serde_json::json!(service
+                .create(CreateConnection { connector, nickname, service_account_token, scopes: None, access_token })
+                .await?)
+        }
+        ConnectionsCommand::Delete { connection, .. } => {
+            let id = service.resolve(&connection)?.id;
+            serde_json::json!(service.delete(&id).await?)
+        }
+        ConnectionsCommand::Test { connection, .. } => {
+            let id = service.resolve(&connection)?.id;
+            serde_json::json!(service.test(&id).await?)
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+async fn connections_over_rest(settings: &Settings, server: &str, cmd: ConnectionsCommand) -> anyhow::Result<()> {
+    let base = format!("{}/api/v1", server.trim_end_matches('/'));
+    let client = reqwest::Client::new();
+    let with_key = |b: reqwest::RequestBuilder| match &settings.api_key {
+        Some(k) => b.bearer_auth(secrecy::ExposeSecret::expose_secret(k)),
+        None => b,
+    };
+    let request = match cmd {
+        ConnectionsCommand::List(_) => client.get(format!("{base}/connections")),
+        ConnectionsCommand::Create { connector, nickname, access_token, service_account_token, .. } => client
+            .post(format!("{base}/connections"))
+            .json(&serde_json::json!({
+                "connector": connector, "nickname": nickname,
+                "access_token": access_token, "service_account_token": service_account_token,
+            })),
+        ConnectionsCommand::Delete { connection, .. } => client.delete(format!("{base}/connections/{connection}")),
+        ConnectionsCommand::Test { connection, .. } => client.post(format!("{base}/connections/{connection}/test")),
+    };
+    let response = with_key(request).send().await.with_context(|| format!("cannot reach {server}"))?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    println!("{}", serde_json::to_string_pretty(&body)?);
+    if !status.is_success() {
+        bail!("the server answered {status}");
+    }
+    Ok(())
+}

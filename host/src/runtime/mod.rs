@@ -1,0 +1,502 @@
+//! The card runtime: one wasmtime engine for the process, each card compiled
+//! once and instantiated per run from an `InstancePre`, WASI linked with
+//! nothing granted, and per-run limits (wall-clock deadline by epoch
+//! interruption, memory, output size).
+
+mod bindings;
+pub mod builtin;
+mod cache;
+pub mod catalogue;
+pub mod error;
+pub mod manifest;
+pub mod schema;
+mod state;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
+
+use crate::capability::{Grant, HttpCall, HttpCapability};
+use bindings::{CardWorld, CardWorldPre};
+pub use error::{CardErrorKind, RunError};
+pub use manifest::Manifest;
+use manifest::CheckedManifest;
+use state::RunState;
+
+/// The version of the card contract (`schemas/wit`) this host runs.
+pub const WORLD_VERSION: &str = "0.1.0";
+/// The interface a card must export, with its version.
+pub const CARD_EXPORT: &str = "cardhost:card/card@0.1.0";
+/// How often the epoch advances: the granularity of deadlines.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Limits and sizing of the runtime.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Wall-clock deadline of one run, HTTP waits included.
+    pub timeout: Duration,
+    /// Linear memory one run may use.
+    pub memory_limit: usize,
+    /// Largest output (JSON text) a run may return.
+    pub max_output_bytes: usize,
+    /// Runs executing at once; more wait for a slot.
+    pub max_concurrent_runs: usize,
+    /// Use the pooling instance allocator (slots sized by the settings above).
+    pub pooling: bool,
+    /// Where compiled cards are cached, keyed by engine and card hash; `None`
+    /// compiles at every start.
+    pub cache_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            timeout: Duration::from_secs(30),
+            memory_limit: 64 << 20,
+            max_output_bytes: 1 << 20,
+            max_concurrent_runs: 64,
+            pooling: true,
+            cache_dir: None,
+        }
+    }
+}
+
+/// Level of a card's log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// One line a card logged.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogLine {
+    pub level: LogLevel,
+    /// Milliseconds since the run started.
+    pub at_ms: f64,
+    pub message: String,
+}
+
+/// Facts about the connection handed to the card. Never a secret.
+#[derive(Debug, Clone, Default)]
+pub struct RunContext {
+    pub connector: String,
+    pub default_workspace: Option<String>,
+    pub has_service_account: bool,
+}
+
+/// What a run produced and what it did on the way.
+#[derive(Debug)]
+pub struct RunReport {
+    pub result: Result<Value, RunError>,
+    pub calls: Vec<HttpCall>,
+    pub logs: Vec<LogLine>,
+    pub duration: Duration,
+}
+
+/// A card compiled and ready to instantiate.
+pub struct LoadedCard {
+    checked: CheckedManifest,
+    pre: CardWorldPre<RunState>,
+    /// SHA-256 of the component bytes, hex.
+    pub hash: String,
+}
+
+impl LoadedCard {
+    /// The card's manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.checked.manifest
+    }
+}
+
+/// Why a component could not be loaded as a card.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("not a valid WebAssembly component: {0}")]
+    Invalid(String),
+    #[error("the component implements card contract version {found}; this host supports {WORLD_VERSION}")]
+    UnsupportedWorld { found: String },
+    #[error("the component does not export the card interface {CARD_EXPORT}")]
+    NotACard,
+    #[error("the component needs imports this host does not provide: {0}")]
+    Link(String),
+    #[error("the card's manifest is invalid: {0}")]
+    Manifest(String),
+}
+
+/// The process-wide card runtime.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<RunState>,
+    config: RuntimeConfig,
+    http: HttpCapability,
+    slots: Arc<Semaphore>,
+    _ticker: EpochTicker,
+}
+
+impl Runtime {
+    /// Build the engine, link WASI (granting nothing) and the card imports,
+    /// and start the epoch ticker.
+    pub fn new(config: RuntimeConfig, http: HttpCapability) -> anyhow::Result<Runtime> {
+        let engine = Engine::new(&engine_config(&config))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        CardWorld::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |s| s)?;
+        let ticker = EpochTicker::start(&engine);
+        Ok(Runtime {
+            slots: Arc::new(Semaphore::new(config.max_concurrent_runs)),
+            engine,
+            linker,
+            config,
+            http,
+            _ticker: ticker,
+        })
+    }
+
+    /// The engine (for precompiling and caching artifacts).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The shared HTTP capability.
+    pub fn http(&self) -> &HttpCapability {
+        &self.http
+    }
+
+    /// The runtime's limits.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    /// Compile a component and load it as a card.
+    pub async fn load(&self, bytes: &[u8], known_scopes: &[String]) -> Result<LoadedCard, LoadError> {
+        let digest = hash(bytes);
+        let component = match &self.config.cache_dir {
+            Some(dir) => cache::compile_cached(&self.engine, dir, &digest, bytes),
+            None => Component::new(&self.engine, bytes),
+        }
+        .map_err(|e| LoadError::Invalid(root_cause(&e)))?;
+        self.load_component(component, digest, known_scopes).await
+    }
+
+    /// Load a card from an already compiled component.
+    pub async fn load_component(
+        &self,
+        component: Component,
+        hash: String,
+        known_scopes: &[String],
+    ) -> Result<LoadedCard, LoadError> {
+        check_world(&self.engine, &component)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link(root_cause(&e)))?;
+        let pre = CardWorldPre::new(pre).map_err(|e| LoadError::Link(root_cause(&e)))?;
+        let manifest = self.read_manifest(&pre).await?;
+        let checked = manifest::check(manifest, known_scopes).map_err(LoadError::Manifest)?;
+        Ok(LoadedCard { checked, pre, hash })
+    }
+
+    async fn read_manifest(&self, pre: &CardWorldPre<RunState>) -> Result<Manifest, LoadError> {
+        let _slot = self.slots.acquire().await.map_err(|e| LoadError::Invalid(e.to_string()))?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut store = self.store(RunState::new(None, deadline, self.config.memory_limit));
+        let world = pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(|e| LoadError::Invalid(root_cause(&e)))?;
+        let m = world
+            .cardhost_card_card()
+            .call_manifest(&mut store)
+            .await
+            .map_err(|e| LoadError::Manifest(format!("manifest() failed: {}", root_cause(&e))))?;
+        let parse = |what: &str, text: &str| {
+            serde_json::from_str::<Value>(text)
+                .map_err(|e| LoadError::Manifest(format!("{what} is not JSON: {e}")))
+        };
+        Ok(Manifest {
+            input_schema: parse("input_schema", &m.input_schema)?,
+            output_schema: parse("output_schema", &m.output_schema)?,
+            id: m.id,
+            name: m.name,
+            description: m.description,
+            version: m.version,
+            scopes: m.scopes,
+            uses_service_account: m.uses_service_account,
+        })
+    }
+
+    fn store(&self, state: RunState) -> Store<RunState> {
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut ctx| {
+            if Instant::now() >= ctx.data().deadline {
+                ctx.data_mut().timed_out = true;
+                wasmtime::bail!("deadline exceeded");
+            }
+            Ok(UpdateDeadline::Yield(1))
+        });
+        store
+    }
+
+    /// Run a card: check the input against its schema, instantiate, call
+    /// `run`, check the output. `grant` is `None` for a card run without a
+    /// connection (it then may not make HTTP requests).
+    pub async fn run(
+        &self,
+        card: &LoadedCard,
+        input: &Value,
+        context: &RunContext,
+        grant: Option<Grant>,
+    ) -> RunReport {
+        let started = Instant::now();
+        if let Err(v) = card.checked.input.check(input) {
+            return RunReport {
+                result: Err(RunError::InvalidInput {
+                    field: v.field,
+                    message: v.message,
+                }),
+                calls: Vec::new(),
+                logs: Vec::new(),
+                duration: started.elapsed(),
+            };
+        }
+        let Ok(_slot) = self.slots.acquire().await else {
+            return report_host_error(started, "the runtime is shutting down");
+        };
+        let deadline = grant
+            .as_ref()
+            .map(|g| g.deadline)
+            .unwrap_or_else(|| Instant::now() + self.config.timeout);
+        let http = grant.map(|g| (self.http.clone(), g));
+        let mut store = self.store(RunState::new(http, deadline, self.config.memory_limit));
+        let outcome = self.call(card, &mut store, input, context).await;
+        let result = outcome.and_then(|text| self.check_output(card, &text));
+        let state = store.into_data();
+        let mut logs = state.logs;
+        if state.dropped_logs > 0 {
+            logs.push(LogLine {
+                level: LogLevel::Warn,
+                at_ms: started.elapsed().as_secs_f64() * 1000.0,
+                message: format!("{} more log lines were dropped", state.dropped_logs),
+            });
+        }
+        RunReport {
+            result,
+            calls: state.calls,
+            logs,
+            duration: started.elapsed(),
+        }
+    }
+
+    async fn call(
+        &self,
+        card: &LoadedCard,
+        store: &mut Store<RunState>,
+        input: &Value,
+        context: &RunContext,
+    ) -> Result<String, RunError> {
+        let wit_context = bindings::RunContext {
+            connector: context.connector.clone(),
+            default_workspace: context.default_workspace.clone(),
+            has_service_account: context.has_service_account,
+        };
+        let input_text = input.to_string();
+        let limit = self.config.timeout + Duration::from_secs(1);
+        let run = async {
+            let world = card.pre.instantiate_async(&mut *store).await?;
+            world
+                .cardhost_card_card()
+                .call_run(&mut *store, &input_text, &wit_context)
+                .await
+        };
+        let result = match tokio::time::timeout(limit, run).await {
+            Ok(r) => r,
+            Err(_) => {
+                return Err(RunError::Timeout {
+                    limit_ms: self.config.timeout.as_millis() as u64,
+                })
+            }
+        };
+        match result {
+            Ok(Ok(text)) => Ok(text),
+            Ok(Err(card_error)) => Err(from_card_error(card_error, &store.data().calls)),
+            Err(trap) => Err(self.classify_trap(store.data(), &trap)),
+        }
+    }
+
+    fn classify_trap(&self, state: &RunState, error: &wasmtime::Error) -> RunError {
+        if state.timed_out {
+            return RunError::Timeout {
+                limit_ms: self.config.timeout.as_millis() as u64,
+            };
+        }
+        if state.limiter.exceeded {
+            return RunError::OutOfMemory {
+                limit_bytes: self.config.memory_limit,
+            };
+        }
+        let panic = state
+            .logs
+            .iter()
+            .rev()
+            .find(|l| l.level == LogLevel::Error && l.message.starts_with("panicked"))
+            .map(|l| l.message.clone());
+        let message = match (panic, error.downcast_ref::<wasmtime::Trap>()) {
+            (Some(p), _) => p,
+            (None, Some(trap)) => trap.to_string(),
+            (None, None) => root_cause(error),
+        };
+        RunError::Trap { message }
+    }
+
+    fn check_output(&self, card: &LoadedCard, text: &str) -> Result<Value, RunError> {
+        if text.len() > self.config.max_output_bytes {
+            return Err(RunError::OutputTooLarge {
+                limit_bytes: self.config.max_output_bytes,
+            });
+        }
+        let value: Value = serde_json::from_str(text).map_err(|e| RunError::InvalidOutput {
+            field: None,
+            message: format!("the output is not JSON: {e}"),
+        })?;
+        card.checked
+            .output
+            .check(&value)
+            .map_err(|v| RunError::InvalidOutput {
+                field: v.field,
+                message: v.message,
+            })?;
+        Ok(value)
+    }
+}
+
+fn report_host_error(started: Instant, message: &str) -> RunReport {
+    RunReport {
+        result: Err(RunError::Host(message.into())),
+        calls: Vec::new(),
+        logs: Vec::new(),
+        duration: started.elapsed(),
+    }
+}
+
+/// A card error, except that a refused credential that needs a person is
+/// reported as such whatever the card made of it.
+fn from_card_error(e: bindings::CardError, calls: &[HttpCall]) -> RunError {
+    use bindings::ErrorKind as K;
+    if let Some(reauth) = calls.iter().rev().find_map(|c| {
+        c.error
+            .as_ref()
+            .filter(|_| c.status.is_none() && e.kind == K::Http)
+            .cloned()
+    }) {
+        if reauth.contains("authorize") {
+            return RunError::NeedsReauth(reauth);
+        }
+    }
+    let kind = match e.kind {
+        K::InvalidInput => CardErrorKind::InvalidInput,
+        K::NotFound => CardErrorKind::NotFound,
+        K::Unauthorized => CardErrorKind::Unauthorized,
+        K::Forbidden => CardErrorKind::Forbidden,
+        K::RateLimited => CardErrorKind::RateLimited,
+        K::Provider => CardErrorKind::Provider,
+        K::Http => CardErrorKind::Http,
+        K::Internal => CardErrorKind::Internal,
+    };
+    RunError::Card {
+        kind,
+        message: e.message,
+        field: e.field,
+    }
+}
+
+/// Refuse components that are not cards of the version this host runs.
+fn check_world(engine: &Engine, component: &Component) -> Result<(), LoadError> {
+    let ty = component.component_type();
+    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+    if exports.iter().any(|n| n == CARD_EXPORT) {
+        return Ok(());
+    }
+    if let Some(other) = exports.iter().find_map(|n| n.strip_prefix("cardhost:card/card@")) {
+        return Err(LoadError::UnsupportedWorld {
+            found: other.to_string(),
+        });
+    }
+    Err(LoadError::NotACard)
+}
+
+fn engine_config(config: &RuntimeConfig) -> Config {
+    let mut c = Config::new();
+    c.wasm_component_model(true);
+    c.epoch_interruption(true);
+    c.memory_init_cow(true);
+    c.max_wasm_stack(1 << 20);
+    if config.pooling {
+        let slots = config.max_concurrent_runs as u32 + 4;
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(slots);
+        pool.total_core_instances(slots * 16);
+        pool.max_core_instances_per_component(16);
+        pool.total_memories(slots * 2);
+        pool.max_memories_per_component(2);
+        pool.total_tables(slots * 16);
+        pool.max_tables_per_component(16);
+        pool.total_stacks(slots);
+        pool.max_memory_size(config.memory_limit);
+        c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    c
+}
+
+fn hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn root_cause(e: &wasmtime::Error) -> String {
+    format!("{e:#}")
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] on a thread of its own;
+/// stops when the runtime is dropped.
+struct EpochTicker {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl EpochTicker {
+    fn start(engine: &Engine) -> EpochTicker {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let weak = engine.weak();
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("cardhost-epoch".into())
+            .spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .expect("spawning the epoch thread");
+        EpochTicker { stop }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}

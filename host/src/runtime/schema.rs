@@ -1,0 +1,120 @@
+//! JSON Schema checks of a card's input (before it runs) and output (after),
+//! with errors that name the failing field and never echo the value.
+
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value;
+
+/// A compiled JSON Schema.
+pub struct SchemaCheck {
+    validator: jsonschema::Validator,
+}
+
+/// The first way a value failed its schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaViolation {
+    /// Dotted path of the field at fault (`assignee`, `projects[0]`), or
+    /// `None` for the value as a whole.
+    pub field: Option<String>,
+    /// What is wrong, without the value itself.
+    pub message: String,
+}
+
+impl SchemaCheck {
+    /// Compile a schema; the error says why it is not a valid JSON Schema.
+    pub fn compile(schema: &Value) -> Result<SchemaCheck, String> {
+        jsonschema::validator_for(schema)
+            .map(|validator| SchemaCheck { validator })
+            .map_err(|e| e.masked().to_string())
+    }
+
+    /// Check a value; on failure the first violation, in document order.
+    pub fn check(&self, value: &Value) -> Result<(), SchemaViolation> {
+        let Some(error) = self.validator.iter_errors(value).next() else {
+            return Ok(());
+        };
+        let mut segments: Vec<String> = error
+            .instance_path()
+            .to_string()
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        match error.kind() {
+            ValidationErrorKind::Required { property } => {
+                segments.push(property.as_str().unwrap_or_default().to_string());
+            }
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                if let Some(first) = unexpected.first() {
+                    segments.push(first.clone());
+                }
+            }
+            _ => {}
+        }
+        let field = dotted(&segments);
+        let message = match &field {
+            Some(f) => format!("{f}: {}", error.masked()),
+            None => error.masked().to_string(),
+        };
+        Err(SchemaViolation { field, message })
+    }
+}
+
+fn dotted(segments: &[String]) -> Option<String> {
+    let mut out = String::new();
+    for s in segments {
+        if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() && !out.is_empty() {
+            out.push_str(&format!("[{s}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(s);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> SchemaCheck {
+        SchemaCheck::compile(&json!({
+            "type": "object",
+            "properties": {
+                "user": {"type": "string", "minLength": 1},
+                "projects": {"type": "array", "items": {"type": "string"}}
+            },
+            "required": ["user"],
+            "additionalProperties": false
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn names_the_missing_field() {
+        let v = schema().check(&json!({})).unwrap_err();
+        assert_eq!(v.field.as_deref(), Some("user"));
+    }
+
+    #[test]
+    fn names_nested_and_unknown_fields() {
+        let v = schema().check(&json!({"user": "me", "projects": ["a", 7]})).unwrap_err();
+        assert_eq!(v.field.as_deref(), Some("projects[1]"));
+        let v = schema().check(&json!({"user": "me", "secret": "hunter2"})).unwrap_err();
+        assert_eq!(v.field.as_deref(), Some("secret"));
+        assert!(!v.message.contains("hunter2"), "{}", v.message);
+    }
+
+    #[test]
+    fn never_echoes_the_value() {
+        let v = schema().check(&json!({"user": 12345678})).unwrap_err();
+        assert!(!v.message.contains("12345678"), "{}", v.message);
+    }
+
+    #[test]
+    fn invalid_schemas_are_refused() {
+        assert!(SchemaCheck::compile(&json!({"type": "no-such-type"})).is_err());
+    }
+}

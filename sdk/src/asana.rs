@@ -1,0 +1,638 @@
+//! A typed Asana client over the authorized HTTP capability.
+//!
+//! [`Asana`] sends requests relative to the connection's API base
+//! (`https://app.asana.com/api/1.0`), unwraps Asana's `{"data": ...}`
+//! envelope and turns `{"errors": [{"message": ...}]}` answers into an
+//! [`AsanaError`], which converts into a [`CardError`] of the right kind.
+//! SCIM calls (`/scim/Users`) use the connection's service account token:
+//! see [`Asana::secondary_emails`].
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::http::{Credential, HttpError, Method, Request, Response};
+use crate::{CardError, Context};
+
+/// A client for the Asana API of the run's connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Asana<'a> {
+    ctx: &'a Context,
+    credential: Credential,
+}
+
+/// An Asana object in compact form: its gid and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Compact {
+    /// The object's gid.
+    pub gid: String,
+    /// The object's name (null when Asana gives none).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// One page of a list: the items and, when there are more, the offset of
+/// the next page (pass it back as the `offset` query parameter).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub next_offset: Option<String>,
+}
+
+/// Asana refused a request, or the host did not deliver it.
+#[derive(Debug, Clone)]
+pub struct AsanaError {
+    /// The HTTP status Asana answered; `0` when there was no answer
+    /// (`capability` says why).
+    pub status: u16,
+    /// Asana's error messages, in order.
+    pub messages: Vec<String>,
+    /// The field Asana blamed, from its `"field: message"` convention.
+    pub field: Option<String>,
+    /// The host's capability error, when the request was not delivered.
+    pub capability: Option<HttpError>,
+}
+
+impl AsanaError {
+    /// Whether Asana answered 404.
+    pub fn is_not_found(&self) -> bool {
+        self.capability.is_none() && self.status == 404
+    }
+
+    /// Asana's messages joined, or a placeholder.
+    pub fn detail(&self) -> String {
+        if self.messages.is_empty() {
+            "no details given".to_string()
+        } else {
+            self.messages.join("; ")
+        }
+    }
+}
+
+impl std::fmt::Display for AsanaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.capability {
+            Some(err) => f.write_str(&crate::error::describe_http_error(err)),
+            None => write!(f, "Asana answered {}: {}", self.status, self.detail()),
+        }
+    }
+}
+
+impl std::error::Error for AsanaError {}
+
+impl From<HttpError> for AsanaError {
+    fn from(err: HttpError) -> Self {
+        AsanaError {
+            status: 0,
+            messages: Vec::new(),
+            field: None,
+            capability: Some(err),
+        }
+    }
+}
+
+impl From<AsanaError> for CardError {
+    /// 400 → `invalid-input` (with Asana's field), 401 → `unauthorized`,
+    /// 403 → `forbidden`, 404 → `not-found`, 429 → `rate-limited`,
+    /// others → `provider`; a capability error → `http`.
+    fn from(err: AsanaError) -> Self {
+        if let Some(cap) = err.capability {
+            return CardError::from(cap);
+        }
+        let detail = err.detail();
+        let status = err.status;
+        let e = match status {
+            400 => CardError::new(
+                crate::ErrorKind::InvalidInput,
+                format!("Asana rejected the request (400): {detail}"),
+            ),
+            401 => CardError::unauthorized(format!(
+                "Asana refused the connection's credential (401): {detail}"
+            )),
+            403 => CardError::forbidden(format!(
+                "the connection is not allowed to do this in Asana (403): {detail}"
+            )),
+            404 => CardError::not_found(format!("Asana found no such object (404): {detail}")),
+            429 => CardError::rate_limited(format!(
+                "Asana kept answering 429 Too Many Requests: {detail}"
+            )),
+            500..=599 => CardError::provider(format!("Asana had an error ({status}): {detail}")),
+            _ => CardError::provider(format!("Asana answered {status}: {detail}")),
+        };
+        CardError {
+            field: err.field,
+            ..e
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    data: T,
+}
+
+/// `{"data": body}` for a borrowed body.
+#[derive(Serialize)]
+struct DataRef<'b, B: Serialize + ?Sized> {
+    data: &'b B,
+}
+
+#[derive(Deserialize)]
+struct PageEnvelope<T> {
+    data: Vec<T>,
+    #[serde(default)]
+    next_page: Option<NextPage>,
+}
+
+#[derive(Deserialize)]
+struct NextPage {
+    offset: Option<String>,
+}
+
+impl<'a> Asana<'a> {
+    /// A client using the connection's credential.
+    pub fn new(ctx: &'a Context) -> Self {
+        Asana {
+            ctx,
+            credential: Credential::Connection,
+        }
+    }
+
+    /// The same client using the connection's service account token (for
+    /// SCIM; the card's manifest must allow it).
+    pub fn with_service_account(self) -> Self {
+        Asana {
+            credential: Credential::ServiceAccount,
+            ..self
+        }
+    }
+
+    /// The run's context.
+    pub fn context(&self) -> &'a Context {
+        self.ctx
+    }
+
+    /// Sends `request` with this client's credential; a non-2xx answer is an
+    /// [`AsanaError`].
+    pub fn send(&self, request: Request) -> Result<Response, AsanaError> {
+        let response = self.ctx.http().send(request.credential(self.credential))?;
+        if response.is_success() {
+            Ok(response)
+        } else {
+            Err(parse_error(response.status, &response.body))
+        }
+    }
+
+    /// `GET path?query` and the `data` of the answer.
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, AsanaError> {
+        let response = self.send(with_query(Request::get(path), query))?;
+        decode::<Envelope<T>>(&response).map(|e| e.data)
+    }
+
+    /// `GET path?query` and the `data` of the answer as JSON.
+    pub fn get_value(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, AsanaError> {
+        self.get::<Value>(path, query)
+    }
+
+    /// `GET path?query` for one page of a list.
+    pub fn get_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Page<T>, AsanaError> {
+        let response = self.send(with_query(Request::get(path), query))?;
+        let page = decode::<PageEnvelope<T>>(&response)?;
+        Ok(Page {
+            data: page.data,
+            next_offset: page.next_page.and_then(|n| n.offset),
+        })
+    }
+
+    /// `POST path` with `{"data": body}` and the `data` of the answer.
+    pub fn post<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, AsanaError> {
+        self.post_with_query(path, &[], body)
+    }
+
+    /// `POST path?query` with `{"data": body}` and the `data` of the answer.
+    pub fn post_with_query<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &B,
+    ) -> Result<T, AsanaError> {
+        self.send_data(Method::Post, path, query, body)
+    }
+
+    /// `PUT path` with `{"data": body}` and the `data` of the answer.
+    pub fn put<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, AsanaError> {
+        self.send_data(Method::Put, path, &[], body)
+    }
+
+    fn send_data<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &B,
+    ) -> Result<T, AsanaError> {
+        let request = with_query(Request::new(method, path), query)
+            .json_body(&DataRef { data: body })
+            .map_err(|e| AsanaError {
+                status: 0,
+                messages: vec![e.message],
+                field: None,
+                capability: None,
+            })?;
+        let response = self.send(request)?;
+        decode::<Envelope<T>>(&response).map(|e| e.data)
+    }
+
+    /// `GET path?query` without the `data` envelope (SCIM answers have none).
+    pub fn get_raw<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, AsanaError> {
+        let response = self.send(with_query(Request::get(path), query))?;
+        decode::<T>(&response)
+    }
+
+    /// The secondary (non-primary) emails of the Asana user whose primary
+    /// email is `email`, read with SCIM (`GET /scim/Users?filter=userName eq
+    /// "email"`) using the connection's **service account token**. An
+    /// unknown user has none.
+    ///
+    /// Errors are already [`CardError`]s: a 401 or 403 says that Asana
+    /// refused the service account token.
+    pub fn secondary_emails(&self, email: &str) -> Result<Vec<String>, CardError> {
+        let filter = scim_filter(email);
+        let list: ScimList = self
+            .with_service_account()
+            .get_raw("/scim/Users", &[("filter", filter.as_str())])
+            .map_err(scim_error)?;
+        Ok(secondary_emails_of(email, &list.resources))
+    }
+}
+
+fn with_query(mut request: Request, query: &[(&str, &str)]) -> Request {
+    for (name, value) in query {
+        request = request.query(*name, *value);
+    }
+    request
+}
+
+fn decode<T: DeserializeOwned>(response: &Response) -> Result<T, AsanaError> {
+    serde_json::from_slice(&response.body).map_err(|e| AsanaError {
+        status: response.status,
+        messages: vec![format!("Asana's answer could not be read: {e}")],
+        field: None,
+        capability: None,
+    })
+}
+
+/// The [`AsanaError`] for an error answer: Asana's `errors[].message`s (or
+/// a SCIM `detail`), and the field named by the first `"field: message"`.
+pub fn parse_error(status: u16, body: &[u8]) -> AsanaError {
+    let mut messages = Vec::new();
+    if let Ok(json) = serde_json::from_slice::<Value>(body) {
+        if let Some(errors) = json.get("errors").and_then(Value::as_array) {
+            messages.extend(
+                errors
+                    .iter()
+                    .filter_map(|e| e.get("message").and_then(Value::as_str))
+                    .map(str::to_string),
+            );
+        }
+        if let Some(detail) = json.get("detail").and_then(Value::as_str) {
+            messages.push(detail.to_string());
+        }
+    } else {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        if !text.is_empty() && text.len() <= 200 && !text.starts_with('<') {
+            messages.push(text.to_string());
+        }
+    }
+    let field = messages.iter().find_map(|m| field_of(m));
+    AsanaError {
+        status,
+        messages,
+        field,
+        capability: None,
+    }
+}
+
+/// The field of an Asana message in its `"field: message"` convention, e.g.
+/// `assignee` for `"assignee: Not a recognized ID: 12"`; a leading `data.`
+/// is dropped. `None` when the message does not start with a field name.
+pub fn field_of(message: &str) -> Option<String> {
+    let (head, rest) = message.split_once(':')?;
+    if !rest.starts_with(' ') || head.is_empty() || head.len() > 64 {
+        return None;
+    }
+    let mut chars = head.chars();
+    let first = chars.next()?;
+    if !(first.is_ascii_lowercase() || first == '_') {
+        return None;
+    }
+    if !head
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '[' | ']'))
+    {
+        return None;
+    }
+    let head = head.strip_prefix("data.").unwrap_or(head);
+    if head == "data" {
+        return None;
+    }
+    Some(head.to_string())
+}
+
+/// `value` made safe as one path segment of an Asana URL (a gid, an email,
+/// `me`): percent-encoded outside `A-Z a-z 0-9 - . _ ~ @ +`. A value that is
+/// empty, `.` or `..`, or holds `/`, `\`, `?`, `#`, `%` or a control character
+/// is an `invalid-input` error naming `field`.
+pub fn path_segment(field: &str, value: &str) -> Result<String, CardError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must not be empty"),
+        ));
+    }
+    if value == "."
+        || value == ".."
+        || value.chars().any(|c| {
+            matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_control() || c.is_whitespace()
+        })
+    {
+        return Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must be a gid, an email or `me`"),
+        ));
+    }
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'@' | b'+') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `value` looks like an email address: one `@`, something before
+/// it, a dotted domain after it, no spaces.
+pub fn looks_like_email(value: &str) -> bool {
+    let value = value.trim();
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+}
+
+/// A SCIM list answer (`ListResponse`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScimList {
+    #[serde(rename = "Resources", default)]
+    pub resources: Vec<ScimUser>,
+}
+
+/// The part of a SCIM user the sdk reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScimUser {
+    #[serde(rename = "userName", default)]
+    pub user_name: Option<String>,
+    #[serde(default)]
+    pub emails: Vec<ScimEmail>,
+}
+
+/// One of a SCIM user's emails.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScimEmail {
+    pub value: String,
+    #[serde(default)]
+    pub primary: bool,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+/// The SCIM filter `userName eq "email"`, with `"` and `\` escaped.
+pub fn scim_filter(email: &str) -> String {
+    let escaped = email.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("userName eq \"{escaped}\"")
+}
+
+/// The emails of `users` that are not primary and not `primary_email`
+/// (compared without case), without duplicates, in order.
+pub fn secondary_emails_of(primary_email: &str, users: &[ScimUser]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for email in users.iter().flat_map(|u| &u.emails) {
+        let value = email.value.trim();
+        if email.primary
+            || value.is_empty()
+            || value.eq_ignore_ascii_case(primary_email)
+            || out.iter().any(|e| e.eq_ignore_ascii_case(value))
+        {
+            continue;
+        }
+        out.push(value.to_string());
+    }
+    out
+}
+
+/// A SCIM failure as a [`CardError`] that names the service account token.
+fn scim_error(err: AsanaError) -> CardError {
+    if err.capability.is_some() {
+        let e = CardError::from(err);
+        return CardError::http(format!(
+            "could not read secondary emails with the service account token: {}",
+            e.message
+        ));
+    }
+    let detail = err.detail();
+    match err.status {
+        401 => CardError::unauthorized(format!(
+            "Asana refused the connection's service account token for SCIM (401): {detail}. \
+             Check the service account token set on the connection."
+        )),
+        403 => CardError::forbidden(format!(
+            "Asana refused SCIM access to the connection's service account token (403): {detail}. \
+             Secondary emails need an Asana service account token of an Enterprise organization."
+        )),
+        _ => {
+            let e = CardError::from(err);
+            CardError {
+                message: format!("could not read secondary emails with SCIM: {}", e.message),
+                field: None,
+                ..e
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use serde_json::json;
+
+    #[test]
+    fn field_from_asana_messages() {
+        assert_eq!(
+            field_of("assignee: Not a recognized ID: 12").as_deref(),
+            Some("assignee")
+        );
+        assert_eq!(
+            field_of("data.due_on: Invalid date").as_deref(),
+            Some("due_on")
+        );
+        assert_eq!(
+            field_of("custom_fields[0].gid: bad").as_deref(),
+            Some("custom_fields[0].gid")
+        );
+        assert_eq!(field_of("Not Found"), None);
+        assert_eq!(field_of("Error: something"), None);
+        assert_eq!(field_of("see https://asana.com/x"), None);
+        assert_eq!(field_of("workspace:missing space"), None);
+        assert_eq!(
+            field_of("You should specify one of workspace, parent, projects"),
+            None
+        );
+    }
+
+    #[test]
+    fn parses_asana_errors() {
+        let body = json!({"errors": [
+            {"message": "Not a gid", "help": "..."},
+            {"message": "workspace: Missing input", "phrase": "x"}
+        ]});
+        let e = parse_error(400, body.to_string().as_bytes());
+        assert_eq!(e.status, 400);
+        assert_eq!(e.messages, vec!["Not a gid", "workspace: Missing input"]);
+        assert_eq!(e.field.as_deref(), Some("workspace"));
+        let c: CardError = e.into();
+        assert_eq!(c.kind, ErrorKind::InvalidInput);
+        assert_eq!(c.field.as_deref(), Some("workspace"));
+        assert!(c.message.contains("Missing input"));
+    }
+
+    #[test]
+    fn parses_scim_and_text_errors() {
+        let e = parse_error(403, br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"Forbidden","status":"403"}"#);
+        assert_eq!(e.messages, vec!["Forbidden"]);
+        let e = parse_error(502, b"Bad Gateway");
+        assert_eq!(e.messages, vec!["Bad Gateway"]);
+        let e = parse_error(502, b"<html>long page</html>");
+        assert!(e.messages.is_empty());
+        assert_eq!(CardError::from(e).kind, ErrorKind::Provider);
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        let kind = |status| CardError::from(parse_error(status, b"{}")).kind;
+        assert_eq!(kind(400), ErrorKind::InvalidInput);
+        assert_eq!(kind(401), ErrorKind::Unauthorized);
+        assert_eq!(kind(403), ErrorKind::Forbidden);
+        assert_eq!(kind(404), ErrorKind::NotFound);
+        assert_eq!(kind(429), ErrorKind::RateLimited);
+        assert_eq!(kind(500), ErrorKind::Provider);
+        assert_eq!(kind(503), ErrorKind::Provider);
+        assert_eq!(kind(402), ErrorKind::Provider);
+        let cap: CardError =
+            AsanaError::from(HttpError::NeedsReauth("authorize again".into())).into();
+        assert_eq!(cap.kind, ErrorKind::Http);
+        assert_eq!(cap.message, "authorize again");
+    }
+
+    #[test]
+    fn path_segments() {
+        assert_eq!(path_segment("user", "me").unwrap(), "me");
+        assert_eq!(path_segment("user", " 1234 ").unwrap(), "1234");
+        assert_eq!(
+            path_segment("user", "a.b+c@example.com").unwrap(),
+            "a.b+c@example.com"
+        );
+        assert_eq!(
+            path_segment("user", "o'neil@x.io").unwrap(),
+            "o%27neil@x.io"
+        );
+        for bad in [
+            "", " ", ".", "..", "1/2", "a\\b", "me?x=1", "a#b", "%2e%2e", "a b",
+        ] {
+            let e = path_segment("user", bad).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidInput, "{bad}");
+            assert_eq!(e.field.as_deref(), Some("user"));
+        }
+    }
+
+    #[test]
+    fn email_detection() {
+        assert!(looks_like_email("ada@example.com"));
+        assert!(looks_like_email("a.b+c@sub.example.co.uk"));
+        for no in [
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@localhost",
+            "a@b@c.d",
+            "ada @x.io",
+            "a@.x",
+            "a@x.",
+        ] {
+            assert!(!looks_like_email(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn scim_filters_and_secondary_emails() {
+        assert_eq!(scim_filter("ada@x.io"), r#"userName eq "ada@x.io""#);
+        assert_eq!(scim_filter(r#"a"b@x.io"#), r#"userName eq "a\"b@x.io""#);
+        let list: ScimList = serde_json::from_value(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": 1,
+            "Resources": [{
+                "userName": "ada@x.io",
+                "emails": [
+                    {"value": "ada@x.io", "primary": true, "type": "work"},
+                    {"value": "ada@old.io", "type": "other"},
+                    {"value": "ADA@x.io"},
+                    {"value": "ada@old.io"},
+                    {"value": "countess@y.io", "primary": false}
+                ]
+            }]
+        }))
+        .unwrap();
+        assert_eq!(
+            secondary_emails_of("ada@x.io", &list.resources),
+            vec!["ada@old.io", "countess@y.io"]
+        );
+        assert!(secondary_emails_of("x@y.z", &[]).is_empty());
+    }
+
+    #[test]
+    fn scim_refusal_names_the_service_account_token() {
+        let e = scim_error(parse_error(403, br#"{"detail":"not allowed"}"#));
+        assert_eq!(e.kind, ErrorKind::Forbidden);
+        assert!(e.message.contains("service account token"), "{}", e.message);
+    }
+}

@@ -1,0 +1,77 @@
+//! What a cardhost card author depends on.
+//!
+//! A card is a WebAssembly component (world `card-world` of
+//! `schemas/wit/card.wit`) built from a Rust crate for `wasm32-wasip2`. The
+//! sdk gives it:
+//!
+//! - [`Card`] and [`export_card!`]: implement the trait with typed input and
+//!   output (serde + schemars), export it, and the manifest with JSON
+//!   Schemas, input decoding and output encoding are done for you;
+//! - [`Context`]: the run's facts (default workspace, service account),
+//!   logging and the HTTP capability;
+//! - [`http`]: the raw authorized HTTP capability (the host attaches the
+//!   credential; a card never sees one);
+//! - [`asana`]: a typed Asana client over it;
+//! - [`CardError`]: the contract's error record, with constructors.
+//!
+//! ```ignore
+//! use cardhost_sdk::prelude::*;
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! #[serde(deny_unknown_fields)]
+//! struct Input {
+//!     /// "me", a gid or an email.
+//!     user: String,
+//! }
+//!
+//! #[derive(Serialize, JsonSchema)]
+//! struct Output {
+//!     gid: String,
+//! }
+//!
+//! struct Whoami;
+//! impl Card for Whoami {
+//!     type Input = Input;
+//!     type Output = Output;
+//!     const ID: &'static str = "asana.whoami";
+//!     const NAME: &'static str = "Who Am I";
+//!     const DESCRIPTION: &'static str = "Reads a user's gid.";
+//!     const VERSION: &'static str = "1.0.0";
+//!     const SCOPES: &'static [&'static str] = &["default"];
+//!     fn run(input: Input, ctx: &Context) -> Result<Output, CardError> {
+//!         let path = format!("/users/{}", asana::path_segment("user", &input.user)?);
+//!         Ok(Asana::new(ctx).get(&path, &[("opt_fields", "gid")])?)
+//!     }
+//! }
+//! export_card!(Whoami);
+//! ```
+//!
+//! The sdk builds for the host target too (cards are workspace members);
+//! there the HTTP capability and the log go to [`testing`] instead of a host.
+
+// Lets the generated bindings name this crate `cardhost_sdk` from inside it
+// as well as from card crates.
+extern crate self as cardhost_sdk;
+
+pub mod asana;
+pub mod bindings;
+pub mod card;
+pub mod context;
+pub mod error;
+pub mod http;
+pub mod input;
+pub mod prelude;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+
+pub use asana::{Asana, AsanaError, Compact, Page};
+pub use card::{Card, CardManifest};
+pub use context::{Context, Level};
+pub use error::{CardError, ErrorKind};
+pub use http::{Credential, Http, HttpError, Method, Request, Response};
+
+/// What the generated bindings and [`export_card!`] reach through the sdk.
+#[doc(hidden)]
+pub mod __private {
+    pub use wit_bindgen;
+}

@@ -1,0 +1,99 @@
+//! `fake-asana`: runs the fake Asana on loopback so cardhost can be tried
+//! without an Asana account, and prints what to export to point it there.
+
+use cardhost_tests::fake_asana::{seed, FakeAsana};
+use clap::Parser;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+/// A local fake of Asana's REST API, SCIM and OAuth endpoints.
+#[derive(Debug, Parser)]
+#[command(name = "fake-asana", version)]
+struct Args {
+    /// Loopback address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7080")]
+    listen: SocketAddr,
+    /// Lifetime in seconds of the OAuth access tokens it issues.
+    #[arg(long, value_name = "SECS")]
+    token_ttl: Option<u64>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fake-asana: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves until Ctrl-C.
+async fn run(args: Args) -> anyhow::Result<()> {
+    if !args.listen.ip().is_loopback() {
+        anyhow::bail!(
+            "refusing to listen on {}: the fake Asana only listens on loopback (127.0.0.1 or ::1)",
+            args.listen
+        );
+    }
+    let fake = FakeAsana::start_on(args.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    if let Some(ttl) = args.token_ttl {
+        fake.set_access_token_ttl(ttl);
+    }
+    println!("fake Asana listening on {}", fake.base_url());
+    println!();
+    println!("  personal access token (Ada Lovelace): {}", seed::PAT);
+    println!(
+        "  service account token (SCIM):         {}",
+        seed::SERVICE_ACCOUNT_TOKEN
+    );
+    println!(
+        "  OAuth client id:                      {}",
+        seed::CLIENT_ID
+    );
+    println!(
+        "  OAuth client secret:                  {}",
+        seed::CLIENT_SECRET
+    );
+    println!(
+        "  redirect URIs: {} and http://127.0.0.1:<port>/oauth/callback, http://localhost:<port>/oauth/callback",
+        seed::REDIRECT_URI
+    );
+    println!(
+        "  workspace: {} ({})",
+        seed::WORKSPACE_GID,
+        seed::WORKSPACE_NAME
+    );
+    println!();
+    println!("Point cardhost at it with:");
+    println!();
+    let exports = [
+        ("ASANA_API_BASE_URL", fake.api_base()),
+        ("ASANA_AUTHORIZATION_URL", fake.authorize_url()),
+        ("ASANA_TOKEN_URL", fake.token_url()),
+        ("ASANA_REVOKE_URL", fake.revoke_url()),
+        ("ASANA_CLIENT_ID", seed::CLIENT_ID.to_string()),
+        ("ASANA_CLIENT_SECRET", seed::CLIENT_SECRET.to_string()),
+        ("ASANA_TOKEN", seed::PAT.to_string()),
+        ("ASANA_WORKSPACE_GID", seed::WORKSPACE_GID.to_string()),
+    ];
+    for (key, value) in exports {
+        println!("export {key}='{value}'");
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("fake asana stopping");
+    drop(fake);
+    Ok(())
+}

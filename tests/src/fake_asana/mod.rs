@@ -1,0 +1,414 @@
+//! A faithful local fake of Asana: the REST API (`/api/1.0`), SCIM
+//! (`/api/1.0/scim`) and OAuth (`/-/oauth_*`) on a loopback port, seeded with
+//! the data in [`seed`]. Tests start one per test with [`FakeAsana::start`];
+//! newcomers run the `fake-asana` binary.
+//!
+//! Bodies follow Asana's published contract: `{"data": ...}` on success (lists
+//! add `next_page` when a `limit` is given), `{"errors": [{"message", "help"}]}`
+//! on failure, SCIM 2.0 shapes under `/scim`, RFC 6749 errors on the token
+//! endpoint. Every request is recorded; faults and latency can be injected.
+
+mod auth;
+mod consent;
+pub mod errors;
+mod fields;
+mod html;
+mod middleware;
+mod model;
+mod oauth;
+mod query;
+mod scim;
+pub mod seed;
+mod state;
+mod tasks;
+mod users;
+mod workspaces;
+
+#[cfg(test)]
+mod tests;
+
+use axum::routing::{get, post};
+use axum::Router;
+use state::{AppState, ClientRecord, Inner, Shared, TokenKind, TokenRecord};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running fake Asana. Shuts down when dropped.
+#[derive(Debug)]
+pub struct FakeAsana {
+    state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+/// An OAuth app registered with the fake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Redirect URIs accepted, compared exactly.
+    pub redirect_uris: Vec<String>,
+    /// False for an app with no scopes registered: asking for any scope fails
+    /// with `invalid_scope`.
+    pub scopes_enabled: bool,
+}
+
+/// A fault to inject: the next `times` requests matching `method` (any when
+/// `None`) and `path_prefix` get `status` instead of their answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub method: Option<String>,
+    /// Compared with the request path (without query), e.g. `/api/1.0/users`.
+    pub path_prefix: String,
+    pub status: u16,
+    pub times: usize,
+    /// Sent as `Retry-After` (429 faults always carry one, 30 by default).
+    pub retry_after_secs: Option<u64>,
+}
+
+impl Fault {
+    /// `times` 429s with Asana's rate-limit body and `Retry-After: retry_after_secs`.
+    pub fn rate_limit(path_prefix: &str, times: usize, retry_after_secs: u64) -> Fault {
+        Fault {
+            method: None,
+            path_prefix: path_prefix.to_string(),
+            status: 429,
+            times,
+            retry_after_secs: Some(retry_after_secs),
+        }
+    }
+
+    /// `times` answers with `status` and Asana's body for it (with an error
+    /// phrase on 5xx).
+    pub fn status(path_prefix: &str, status: u16, times: usize) -> Fault {
+        Fault {
+            method: None,
+            path_prefix: path_prefix.to_string(),
+            status,
+            times,
+            retry_after_secs: None,
+        }
+    }
+
+    /// The same fault, only for requests with this method.
+    pub fn on_method(mut self, method: &str) -> Fault {
+        self.method = Some(method.to_ascii_uppercase());
+        self
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.times > 0
+            && path.starts_with(&self.path_prefix)
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+    }
+}
+
+/// A request the fake received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// Path without query, e.g. `/api/1.0/users/me`.
+    pub path: String,
+    /// Decoded query pairs, in order.
+    pub query: Vec<(String, String)>,
+    /// Headers with lowercased names, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The first value of a query parameter.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The router of a fake answering with `state`.
+fn router(state: AppState) -> Router {
+    let api = "/api/1.0";
+    Router::new()
+        .route(&format!("{api}/users"), get(users::list_users))
+        .route(&format!("{api}/users/{{user_gid}}"), get(users::get_user))
+        .route(
+            &format!("{api}/workspaces"),
+            get(workspaces::list_workspaces),
+        )
+        .route(
+            &format!("{api}/workspaces/{{workspace_gid}}"),
+            get(workspaces::get_workspace),
+        )
+        .route(
+            &format!("{api}/workspaces/{{workspace_gid}}/typeahead"),
+            get(workspaces::typeahead),
+        )
+        .route(&format!("{api}/tasks"), post(tasks::create_task))
+        .route(&format!("{api}/tasks/{{task_gid}}"), get(tasks::get_task))
+        .route(&format!("{api}/scim/Users"), get(scim::list_users))
+        .route(&format!("{api}/scim/Users/{{id}}"), get(scim::get_user))
+        .route(&format!("{api}/scim/{{*rest}}"), get(scim::no_route))
+        .route(
+            "/-/oauth_authorize",
+            get(oauth::authorize_get).post(oauth::authorize_post),
+        )
+        .route("/-/oauth_token", post(oauth::token))
+        .route("/-/oauth_revoke", post(oauth::revoke))
+        .fallback(users::no_route)
+        .method_not_allowed_fallback(users::no_route)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::intercept,
+        ))
+        .with_state(state)
+}
+
+/// The seeded state: data, the PAT, the service account token and the default client.
+fn seeded_inner() -> Inner {
+    let mut inner = Inner::new(seed::store());
+    inner.tokens.insert(
+        seed::PAT.to_string(),
+        TokenRecord {
+            user_gid: seed::ME_GID.to_string(),
+            kind: TokenKind::Personal,
+            revoked: false,
+        },
+    );
+    inner.tokens.insert(
+        seed::SERVICE_ACCOUNT_TOKEN.to_string(),
+        TokenRecord {
+            user_gid: seed::SERVICE_ACCOUNT_GID.to_string(),
+            kind: TokenKind::ServiceAccount,
+            revoked: false,
+        },
+    );
+    inner.register(ClientRecord {
+        client: OAuthClient {
+            client_id: seed::CLIENT_ID.to_string(),
+            client_secret: seed::CLIENT_SECRET.to_string(),
+            redirect_uris: vec![seed::REDIRECT_URI.to_string()],
+            scopes_enabled: true,
+        },
+        name: seed::CLIENT_NAME.to_string(),
+        loopback_any_port: true,
+    });
+    inner
+}
+
+impl FakeAsana {
+    /// Starts a seeded fake on a random loopback port.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound (a broken test machine).
+    pub async fn start() -> FakeAsana {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        match FakeAsana::start_on(addr).await {
+            Ok(fake) => fake,
+            Err(e) => panic!("fake asana: cannot bind {addr}: {e}"),
+        }
+    }
+
+    /// Starts a seeded fake on `addr`.
+    pub async fn start_on(addr: SocketAddr) -> std::io::Result<FakeAsana> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let state = Arc::new(Shared::new(format!("http://{local}"), seeded_inner()));
+        let app = router(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "fake asana server stopped");
+            }
+        });
+        tracing::info!(base_url = %state.base_url, "fake asana listening");
+        Ok(FakeAsana {
+            state,
+            shutdown: Some(tx),
+            server: Some(server),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        self.state.base_url.clone()
+    }
+
+    /// `{base}/api/1.0`.
+    pub fn api_base(&self) -> String {
+        self.state.api_base()
+    }
+
+    /// `{base}/-/oauth_authorize`.
+    pub fn authorize_url(&self) -> String {
+        format!("{}/-/oauth_authorize", self.state.base_url)
+    }
+
+    /// `{base}/-/oauth_token`.
+    pub fn token_url(&self) -> String {
+        format!("{}/-/oauth_token", self.state.base_url)
+    }
+
+    /// `{base}/-/oauth_revoke`.
+    pub fn revoke_url(&self) -> String {
+        format!("{}/-/oauth_revoke", self.state.base_url)
+    }
+
+    /// Every request received so far (API, SCIM and OAuth), in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.lock().requests.clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.state.lock().requests.clear();
+    }
+
+    /// How many recorded requests have this method and path (without query).
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        self.state
+            .lock()
+            .requests
+            .iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
+            .count()
+    }
+
+    /// How many calls to `/-/oauth_token` carried this `grant_type` (faulted
+    /// and refused ones included; not reset by [`FakeAsana::clear_requests`]).
+    pub fn token_grants(&self, grant_type: &str) -> usize {
+        self.state
+            .lock()
+            .grants
+            .get(grant_type)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Tokens sent to `/-/oauth_revoke` by an authenticated client, in order.
+    pub fn revocations(&self) -> Vec<String> {
+        self.state.lock().revocations.clone()
+    }
+
+    /// Tasks created through the API, in full form (`html_notes` included).
+    pub fn tasks(&self) -> Vec<serde_json::Value> {
+        self.state
+            .lock()
+            .store
+            .tasks
+            .iter()
+            .filter(|t| t.created)
+            .map(|t| t.full.clone())
+            .collect()
+    }
+
+    /// Adds a personal access token acting as `user_gid`.
+    pub fn add_personal_access_token(&self, token: &str, user_gid: &str) {
+        self.state.lock().tokens.insert(
+            token.to_string(),
+            TokenRecord {
+                user_gid: user_gid.to_string(),
+                kind: TokenKind::Personal,
+                revoked: false,
+            },
+        );
+    }
+
+    /// Adds a service account token of Acme Corp (it may call SCIM).
+    pub fn add_service_account_token(&self, token: &str) {
+        self.state.lock().tokens.insert(
+            token.to_string(),
+            TokenRecord {
+                user_gid: seed::SERVICE_ACCOUNT_GID.to_string(),
+                kind: TokenKind::ServiceAccount,
+                revoked: false,
+            },
+        );
+    }
+
+    /// Registers (or replaces) an OAuth app; its redirect URIs match exactly.
+    pub fn register_client(&self, client: OAuthClient) {
+        let name = if client.client_id == seed::CLIENT_ID {
+            seed::CLIENT_NAME.to_string()
+        } else {
+            format!("App {}", client.client_id)
+        };
+        self.state.lock().register(ClientRecord {
+            client,
+            name,
+            loopback_any_port: false,
+        });
+    }
+
+    /// Lifetime of access tokens issued from now on (default 3600 s).
+    pub fn set_access_token_ttl(&self, secs: u64) {
+        self.state.lock().access_ttl = Duration::from_secs(secs);
+    }
+
+    /// Makes every OAuth access token issued so far expire now (401 on use).
+    pub fn expire_access_tokens(&self) {
+        let now = Instant::now();
+        for record in self.state.lock().tokens.values_mut() {
+            if let TokenKind::OAuth { expires_at, .. } = &mut record.kind {
+                *expires_at = now;
+            }
+        }
+    }
+
+    /// As if the user revoked the app: the refresh token gets `invalid_grant`
+    /// and the access tokens issued from it get 401.
+    pub fn revoke_refresh_token(&self, refresh_token: &str) {
+        self.state.lock().revoke_refresh(refresh_token);
+    }
+
+    /// Refresh tokens issued so far, in order.
+    pub fn refresh_tokens(&self) -> Vec<String> {
+        self.state.lock().refresh_order.clone()
+    }
+
+    /// Queues a fault; faults are tried in the order they were injected.
+    pub fn inject(&self, fault: Fault) {
+        self.state.lock().faults.push(fault);
+    }
+
+    /// Latency added to every API call (paths under `/api/`), default zero.
+    pub fn set_delay(&self, d: Duration) {
+        self.state.lock().delay = d;
+    }
+}
+
+impl Drop for FakeAsana {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the card runtime: the built-in Asana cards run in
+//! wasmtime through the REST API against the fake Asana, and hostile test
+//! cards against the sandbox.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod create_task;
+mod read_user;
+mod sandbox;
+mod search_user;

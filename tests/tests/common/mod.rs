@@ -1,0 +1,190 @@
+//! What the end-to-end suites share: a real cardhost (router, store,
+//! runtime) on loopback, configured to talk to a fake Asana.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+
+use cardhost::app::App;
+use cardhost::config::Settings;
+use cardhost_tests::fake_asana::{seed, FakeAsana};
+use serde_json::Value;
+
+/// The API key the test hosts use.
+pub const API_KEY: &str = "test-api-key-0123456789";
+
+/// A compiled-card cache shared by every test host of this process, so a
+/// card is compiled once per test binary rather than once per test.
+pub fn shared_cache_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("card-cache");
+    std::fs::create_dir_all(&dir).expect("cache dir");
+    dir
+}
+
+/// The env keys pointing a host at the fake.
+pub fn fake_env(fake: &FakeAsana) -> Vec<(String, String)> {
+    [
+        ("ASANA_API_BASE_URL", fake.api_base()),
+        ("ASANA_AUTHORIZATION_URL", fake.authorize_url()),
+        ("ASANA_TOKEN_URL", fake.token_url()),
+        ("ASANA_REVOKE_URL", fake.revoke_url()),
+        ("ASANA_CLIENT_ID", seed::CLIENT_ID.to_string()),
+        ("ASANA_CLIENT_SECRET", seed::CLIENT_SECRET.to_string()),
+        ("CARDHOST_API_KEY", API_KEY.to_string()),
+        ("CARDHOST_RUN_TIMEOUT_SECS", "10".to_string()),
+        ("CARDHOST_MASTER_KEY", "aa".repeat(32)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// A cardhost serving on a random loopback port.
+pub struct Host {
+    pub app: App,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub data_dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Host {
+    /// A host with a fresh data dir.
+    pub async fn start(fake: &FakeAsana) -> Host {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().to_path_buf();
+        let mut host = Host::start_in(fake, &dir, &[]).await;
+        host._tmp = Some(tmp);
+        host
+    }
+
+    /// A host on `dir` with extra env keys (later keys win).
+    pub async fn start_in(fake: &FakeAsana, dir: &Path, extra: &[(&str, &str)]) -> Host {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut env: HashMap<String, String> = fake_env(fake).into_iter().collect();
+        env.insert("CARDHOST_DATA_DIR".into(), dir.display().to_string());
+        env.insert("CARDHOST_PUBLIC_URL".into(), base.clone());
+        env.insert("CARDHOST_CACHE_DIR".into(), shared_cache_dir().display().to_string());
+        for (k, v) in extra {
+            env.insert(k.to_string(), v.to_string());
+        }
+        let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
+        let app = App::start(settings).await.expect("host starts");
+        let router = cardhost::api::router(app.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.expect("serve");
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Host { app, base, client, data_dir: dir.to_path_buf(), _tmp: None, server }
+    }
+
+    /// Stop serving and release the store (so the data dir can be reopened).
+    pub async fn stop(self) -> Option<tempfile::TempDir> {
+        self.server.abort();
+        let _ = self.server.await;
+        self.app.store.flush().await.expect("flush");
+        drop(self.app);
+        self._tmp
+    }
+
+    /// A request to `/api/v1{path}` with the API key.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .bearer_auth(API_KEY)
+    }
+
+    /// POST JSON to the API and return status and body.
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self.api(reqwest::Method::POST, path).json(&body).send().await.expect("request");
+        status_json(r).await
+    }
+
+    /// GET from the API and return status and body.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.api(reqwest::Method::GET, path).send().await.expect("request");
+        status_json(r).await
+    }
+
+    /// A token connection on the fake's PAT (and optionally its service account token).
+    pub async fn token_connection(&self, nickname: &str, service_account: bool) -> String {
+        let mut body = serde_json::json!({"connector": "asana", "nickname": nickname, "access_token": seed::PAT});
+        if service_account {
+            body["service_account_token"] = seed::SERVICE_ACCOUNT_TOKEN.into();
+        }
+        let (status, body) = self.post("/connections", body).await;
+        assert_eq!(status, 201, "{body}");
+        body["connection"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Run a card over REST.
+    pub async fn run(&self, card: &str, connection: &str, input: Value) -> (u16, Value) {
+        self.post(&format!("/cards/{card}/run"), serde_json::json!({"connection": connection, "input": input}))
+            .await
+    }
+
+    /// Create an OAuth connection and complete its consent at the fake
+    /// (approving without a browser); returns the connection id.
+    pub async fn oauth_connection(&self, nickname: &str) -> String {
+        let (status, body) = self
+            .post("/connections", serde_json::json!({"connector": "asana", "nickname": nickname}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["connection"]["id"].as_str().unwrap().to_string();
+        let url = body["authorize_url"].as_str().unwrap().to_string();
+        let callback = self.approve(&url).await;
+        let r = self.client.get(&callback).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        id
+    }
+
+    /// Follow an authorize URL with the fake's approve flag; the callback URL it redirects to.
+    pub async fn approve(&self, authorize_url: &str) -> String {
+        let r = self.client.get(format!("{authorize_url}&approve=1")).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 302, "{}", r.text().await.unwrap_or_default());
+        r.headers()["location"].to_str().unwrap().to_string()
+    }
+}
+
+pub async fn status_json(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// Every file under `dir`, as bytes.
+pub fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.push((p, bytes));
+            }
+        }
+    }
+    out
+}
+
+/// Assert that no file under `dir` contains any of `secrets`.
+pub fn assert_no_secret_in(dir: &Path, secrets: &[&str]) {
+    for (path, bytes) in all_files(dir) {
+        for s in secrets {
+            assert!(
+                !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                "{} holds a secret in plain text",
+                path.display()
+            );
+        }
+    }
+}
