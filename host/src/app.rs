@@ -88,7 +88,10 @@ impl RunFailure {
 impl App {
     /// Open the store, start the runtime and load the built-in cards.
     pub async fn start(settings: Settings) -> anyhow::Result<App> {
-        let master_key = settings.master_key.as_ref().map(|k| secrecy::ExposeSecret::expose_secret(k).to_string());
+        let master_key = settings
+            .master_key
+            .as_ref()
+            .map(|k| secrecy::ExposeSecret::expose_secret(k).to_string());
         let store = Arc::new(Store::open(&settings.data_dir, master_key.as_deref())?);
         App::with_store(settings, store).await
     }
@@ -105,8 +108,18 @@ impl App {
         let scopes = settings.asana.known_scopes.clone();
         let started = Instant::now();
         let catalogue = Arc::new(Catalogue::with_builtins(&runtime, &scopes).await?);
-        tracing::info!(cards = catalogue.all().await.len(), ms = started.elapsed().as_millis() as u64, "cards loaded");
-        let connections = Connections::new(store.clone(), settings.clone(), registry.clone(), http, OAuthHttp::new()?);
+        tracing::info!(
+            cards = catalogue.all().await.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "cards loaded"
+        );
+        let connections = Connections::new(
+            store.clone(),
+            settings.clone(),
+            registry.clone(),
+            http,
+            OAuthHttp::new()?,
+        );
         Ok(App {
             settings,
             store,
@@ -120,21 +133,38 @@ impl App {
     /// A card by id, or a 404.
     pub async fn card(&self, id: &str) -> Result<Arc<LoadedCard>, AppError> {
         self.catalogue.get(id).await.ok_or_else(|| {
-            AppError::new(Kind::NotFound, "unknown_card", format!("no card {id:?}; GET /api/v1/cards lists them"))
+            AppError::new(
+                Kind::NotFound,
+                "unknown_card",
+                format!("no card {id:?}; GET /api/v1/cards lists them"),
+            )
         })
     }
 
     /// Run a card on a connection (by id or nickname).
-    pub async fn run_card(&self, card_id: &str, connection: &str, input: &Value) -> Result<CardRun, AppError> {
+    pub async fn run_card(
+        &self,
+        card_id: &str,
+        connection: &str,
+        input: &Value,
+    ) -> Result<CardRun, AppError> {
         let card = self.card(card_id).await?;
-        let conn = self.connections.resolve(connection).map_err(|e| e.field("connection"))?;
+        let conn = self
+            .connections
+            .resolve(connection)
+            .map_err(|e| e.field("connection"))?;
         let manifest = card.manifest();
         let connector = self.connections.connector(&conn.connector, "connection")?;
-        if self.registry.for_card(&manifest.id).map(|c| c.id.clone()) != Some(conn.connector.clone()) {
+        if self.registry.for_card(&manifest.id).map(|c| c.id.clone())
+            != Some(conn.connector.clone())
+        {
             return Err(AppError::new(
                 Kind::Unprocessable,
                 "wrong_connector",
-                format!("card {} needs a connection of its own connector, not {}", manifest.id, conn.connector),
+                format!(
+                    "card {} needs a connection of its own connector, not {}",
+                    manifest.id, conn.connector
+                ),
             )
             .field("connection"));
         }

@@ -24,7 +24,8 @@ pub mod keys {
     pub const REFRESH_MARGIN_SECS: &str = "CARDHOST_REFRESH_MARGIN_SECS";
     pub const CACHE_DIR: &str = "CARDHOST_CACHE_DIR";
     pub const ASANA_API_BASE_URL: &[&str] = &["ASANA_API_BASE_URL"];
-    pub const ASANA_AUTHORIZATION_URL: &[&str] = &["ASANA_AUTHORIZATION_URL", "ASANA_AUTHORIZE_URL"];
+    pub const ASANA_AUTHORIZATION_URL: &[&str] =
+        &["ASANA_AUTHORIZATION_URL", "ASANA_AUTHORIZE_URL"];
     pub const ASANA_TOKEN_URL: &[&str] = &["ASANA_TOKEN_URL", "ASANA_ACCESS_TOKEN_URL"];
     pub const ASANA_REVOKE_URL: &[&str] = &["ASANA_REVOKE_URL"];
     pub const ASANA_CLIENT_ID: &[&str] = &["ASANA_CLIENT_ID"];
@@ -57,10 +58,19 @@ impl std::fmt::Debug for AppCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppCredentials")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .field("redirect_uri", &self.redirect_uri)
-            .field("personal_access_token", &self.personal_access_token.as_ref().map(|_| "[redacted]"))
-            .field("service_account_token", &self.service_account_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "personal_access_token",
+                &self.personal_access_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "service_account_token",
+                &self.service_account_token.as_ref().map(|_| "[redacted]"),
+            )
             .field("default_workspace", &self.default_workspace)
             .finish()
     }
@@ -98,10 +108,18 @@ impl Settings {
 
     /// Settings from any key lookup (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingError> {
-        let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let first = |ks: &[&str]| ks.iter().find_map(|k| get(k));
         let secret = |ks: &[&str]| first(ks).map(SecretString::from);
-        let listen: SocketAddr = parse(keys::LISTEN, get(keys::LISTEN), "127.0.0.1:8080".parse().unwrap())?;
+        let listen: SocketAddr = parse(
+            keys::LISTEN,
+            get(keys::LISTEN),
+            "127.0.0.1:8080".parse().unwrap(),
+        )?;
         let public_url = get(keys::PUBLIC_URL)
             .unwrap_or_else(|| format!("http://{listen}"))
             .trim_end_matches('/')
@@ -113,7 +131,11 @@ impl Settings {
                 get(keys::RUN_TIMEOUT_SECS),
                 defaults.timeout.as_secs(),
             )?),
-            memory_limit: parse(keys::MEMORY_LIMIT_MB, get(keys::MEMORY_LIMIT_MB), defaults.memory_limit >> 20)? << 20,
+            memory_limit: parse(
+                keys::MEMORY_LIMIT_MB,
+                get(keys::MEMORY_LIMIT_MB),
+                defaults.memory_limit >> 20,
+            )? << 20,
             max_concurrent_runs: parse(
                 keys::MAX_CONCURRENT_RUNS,
                 get(keys::MAX_CONCURRENT_RUNS),
@@ -133,7 +155,9 @@ impl Settings {
             message: format!("not a valid absolute http(s) URL: {:?}", e.value),
         })?;
         Ok(Settings {
-            data_dir: get(keys::DATA_DIR).unwrap_or_else(|| "./cardhost-data".into()).into(),
+            data_dir: get(keys::DATA_DIR)
+                .unwrap_or_else(|| "./cardhost-data".into())
+                .into(),
             listen,
             public_url,
             api_key: get(keys::API_KEY).map(SecretString::from),
@@ -165,7 +189,11 @@ impl Settings {
     }
 }
 
-fn parse<T: std::str::FromStr>(key: &str, value: Option<String>, default: T) -> Result<T, SettingError> {
+fn parse<T: std::str::FromStr>(
+    key: &str,
+    value: Option<String>,
+    default: T,
+) -> Result<T, SettingError> {
     match value {
         None => Ok(default),
         Some(v) => v.parse().map_err(|_| SettingError {
@@ -182,7 +210,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -198,11 +229,24 @@ mod tests {
     #[test]
     fn every_alias_of_the_token_is_read_in_order() {
         let s = settings(&[("ASANA_TOKEN", "c"), ("ASANA_PERSONAL_ACCESS_TOKEN", "b")]).unwrap();
-        assert_eq!(s.asana_app.personal_access_token.unwrap().expose_secret(), "b");
+        assert_eq!(
+            s.asana_app.personal_access_token.unwrap().expose_secret(),
+            "b"
+        );
         let s = settings(&[("ASANA_TOKEN", "c")]).unwrap();
-        assert_eq!(s.asana_app.personal_access_token.unwrap().expose_secret(), "c");
-        let s = settings(&[("ASANA_AUTHORIZE_URL", "http://127.0.0.1:1/-/oauth_authorize")]).unwrap();
-        assert_eq!(s.asana.authorize_url.as_str(), "http://127.0.0.1:1/-/oauth_authorize");
+        assert_eq!(
+            s.asana_app.personal_access_token.unwrap().expose_secret(),
+            "c"
+        );
+        let s = settings(&[(
+            "ASANA_AUTHORIZE_URL",
+            "http://127.0.0.1:1/-/oauth_authorize",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.asana.authorize_url.as_str(),
+            "http://127.0.0.1:1/-/oauth_authorize"
+        );
         let s = settings(&[("ASANA_WORKSPACE", "42")]).unwrap();
         assert_eq!(s.asana_app.default_workspace.as_deref(), Some("42"));
     }
@@ -217,8 +261,15 @@ mod tests {
 
     #[test]
     fn secrets_stay_out_of_debug_output() {
-        let s = settings(&[("ASANA_TOKEN", "very-secret-pat"), ("ASANA_CLIENT_SECRET", "shh")]).unwrap();
+        let s = settings(&[
+            ("ASANA_TOKEN", "very-secret-pat"),
+            ("ASANA_CLIENT_SECRET", "shh"),
+        ])
+        .unwrap();
         let text = format!("{s:?}");
-        assert!(!text.contains("very-secret-pat") && !text.contains("shh"), "{text}");
+        assert!(
+            !text.contains("very-secret-pat") && !text.contains("shh"),
+            "{text}"
+        );
     }
 }

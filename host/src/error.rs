@@ -70,7 +70,11 @@ impl AppError {
     /// An internal failure; the message is logged, a generic one is returned.
     pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
         tracing::error!(%error, "{context}");
-        AppError::new(Kind::Internal, "internal", format!("{context}; see the host's log"))
+        AppError::new(
+            Kind::Internal,
+            "internal",
+            format!("{context}; see the host's log"),
+        )
     }
 }
 
@@ -99,9 +103,10 @@ impl From<crate::oauth::OAuthError> for AppError {
     fn from(e: crate::oauth::OAuthError) -> AppError {
         use crate::oauth::OAuthError as O;
         let kind = match &e {
-            O::NotConfigured | O::AppWithoutScopes | O::RedirectUriMismatch { .. } | O::InvalidClient => {
-                Kind::Unprocessable
-            }
+            O::NotConfigured
+            | O::AppWithoutScopes
+            | O::RedirectUriMismatch { .. }
+            | O::InvalidClient => Kind::Unprocessable,
             O::ConsentDenied | O::InvalidGrant(_) => Kind::Unprocessable,
             O::Unreachable(_) | O::Provider(_) => Kind::Provider,
         };

@@ -5,13 +5,13 @@
 //! wasmtime with an authorized HTTP capability instead of a secret; flows
 //! chain cards. See the crate README for the architecture.
 
+pub mod api;
+pub mod app;
 pub mod capability;
 pub mod config;
-pub mod connectors;
-pub mod runtime;
-pub mod store;
 pub mod connections;
+pub mod connectors;
 pub mod error;
 pub mod oauth;
-pub mod app;
-pub mod api;
+pub mod runtime;
+pub mod store;

@@ -20,7 +20,11 @@ use cardhost::runtime::{RunContext, Runtime};
 use cardhost::store::{Store, StoreError};
 
 #[derive(Parser)]
-#[command(name = "cardhost", version, about = "Workflow connector plugin host: connections, WebAssembly cards, flows")]
+#[command(
+    name = "cardhost",
+    version,
+    about = "Workflow connector plugin host: connections, WebAssembly cards, flows"
+)]
 struct Cli {
     /// Data directory (sled store, key file). Env: CARDHOST_DATA_DIR.
     #[arg(long, global = true)]
@@ -72,7 +76,11 @@ enum ConnectionsCommand {
         #[arg(long, env = "CARDHOST_NEW_ACCESS_TOKEN", hide_env_values = true)]
         access_token: Option<String>,
         /// A service account token. Env: CARDHOST_NEW_SERVICE_ACCOUNT_TOKEN.
-        #[arg(long, env = "CARDHOST_NEW_SERVICE_ACCOUNT_TOKEN", hide_env_values = true)]
+        #[arg(
+            long,
+            env = "CARDHOST_NEW_SERVICE_ACCOUNT_TOKEN",
+            hide_env_values = true
+        )]
         service_account_token: Option<String>,
     },
     /// Delete a connection (revoking its tokens at the provider).
@@ -103,13 +111,17 @@ struct Target {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CARDHOST_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,cranelift=warn,wasmtime=warn")),
+            tracing_subscriber::EnvFilter::try_from_env("CARDHOST_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,cranelift=warn,wasmtime=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -140,7 +152,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             serve(settings).await.map(|_| ExitCode::SUCCESS)
         }
-        Command::Run { card, input, connection } => run(settings, &card, &input, connection.as_deref()).await,
+        Command::Run {
+            card,
+            input,
+            connection,
+        } => run(settings, &card, &input, connection.as_deref()).await,
         Command::Connections(cmd) => connections(settings, cmd).await.map(|_| ExitCode::SUCCESS),
         Command::Cards => {
             for card in BUILTIN_CARDS {
@@ -195,13 +211,21 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-async fn run(settings: Settings, card_id: &str, input: &str, connection: Option<&str>) -> anyhow::Result<ExitCode> {
+async fn run(
+    settings: Settings,
+    card_id: &str,
+    input: &str,
+    connection: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let input: Value = serde_json::from_str(input).context("--input is not valid JSON")?;
     let (output, error) = match connection {
         Some(conn) => {
             let app = App::start(settings).await.map_err(explain_lock)?;
             let run = app.run_card(card_id, conn, &input).await?;
-            (run.output, run.error.map(|e| format!("{} ({})", e.message, e.code)))
+            (
+                run.output,
+                run.error.map(|e| format!("{} ({})", e.message, e.code)),
+            )
         }
         None => run_with_env_token(settings, card_id, &input).await?,
     };
@@ -218,14 +242,20 @@ async fn run(settings: Settings, card_id: &str, input: &str, connection: Option<
     }
 }
 
-async fn run_with_env_token(settings: Settings, card_id: &str, input: &Value) -> anyhow::Result<(Option<Value>, Option<String>)> {
+async fn run_with_env_token(
+    settings: Settings,
+    card_id: &str,
+    input: &Value,
+) -> anyhow::Result<(Option<Value>, Option<String>)> {
     let builtin = BUILTIN_CARDS
         .iter()
         .find(|c| c.id == card_id)
         .with_context(|| format!("no built-in card {card_id:?}; `cardhost cards` lists them"))?;
     let http = HttpCapability::new(HttpLimits::default())?;
     let runtime = Runtime::new(settings.runtime.clone(), http)?;
-    let card = runtime.load(builtin.wasm, &settings.asana.known_scopes).await?;
+    let card = runtime
+        .load(builtin.wasm, &settings.asana.known_scopes)
+        .await?;
     let creds = StaticCredentials::new(
         settings.asana_app.personal_access_token.clone(),
         settings.asana_app.service_account_token.clone(),
@@ -247,7 +277,9 @@ async fn run_with_env_token(settings: Settings, card_id: &str, input: &Value) ->
             "{} {} -> {} ({:.1} ms)",
             call.method,
             call.path,
-            call.status.map(|s| s.to_string()).unwrap_or_else(|| "no response".into()),
+            call.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "no response".into()),
             call.duration_ms
         );
     }
@@ -276,8 +308,12 @@ async fn connections(settings: Settings, cmd: ConnectionsCommand) -> anyhow::Res
     if let Some(server) = server {
         return connections_over_rest(&settings, &server, cmd).await;
     }
-    let master_key = settings.master_key.as_ref().map(|k| secrecy::ExposeSecret::expose_secret(k).to_string());
-    let store = Store::open(&settings.data_dir, master_key.as_deref()).map_err(|e| explain_lock(e.into()))?;
+    let master_key = settings
+        .master_key
+        .as_ref()
+        .map(|k| secrecy::ExposeSecret::expose_secret(k).to_string());
+    let store = Store::open(&settings.data_dir, master_key.as_deref())
+        .map_err(|e| explain_lock(e.into()))?;
     let settings = Arc::new(settings);
     let service = Connections::new(
         Arc::new(store),
@@ -288,10 +324,24 @@ async fn connections(settings: Settings, cmd: ConnectionsCommand) -> anyhow::Res
     );
     let out: Value = match cmd {
         ConnectionsCommand::List(_) => serde_json::json!(service.list()?),
-        ConnectionsCommand::Create { connector, nickname, access_token, service_account_token, .. } => {
-            serde_json::json!(service
-                .create(CreateConnection { connector, nickname, service_account_token, scopes: None, access_token })
-                .await?)
+        ConnectionsCommand::Create {
+            connector,
+            nickname,
+            access_token,
+            service_account_token,
+            ..
+        } => {
+            serde_json::json!(
+                service
+                    .create(CreateConnection {
+                        connector,
+                        nickname,
+                        service_account_token,
+                        scopes: None,
+                        access_token
+                    })
+                    .await?
+            )
         }
         ConnectionsCommand::Delete { connection, .. } => {
             let id = service.resolve(&connection)?.id;
@@ -306,7 +356,11 @@ async fn connections(settings: Settings, cmd: ConnectionsCommand) -> anyhow::Res
     Ok(())
 }
 
-async fn connections_over_rest(settings: &Settings, server: &str, cmd: ConnectionsCommand) -> anyhow::Result<()> {
+async fn connections_over_rest(
+    settings: &Settings,
+    server: &str,
+    cmd: ConnectionsCommand,
+) -> anyhow::Result<()> {
     let base = format!("{}/api/v1", server.trim_end_matches('/'));
     let client = reqwest::Client::new();
     let with_key = |b: reqwest::RequestBuilder| match &settings.api_key {
@@ -315,16 +369,29 @@ async fn connections_over_rest(settings: &Settings, server: &str, cmd: Connectio
     };
     let request = match cmd {
         ConnectionsCommand::List(_) => client.get(format!("{base}/connections")),
-        ConnectionsCommand::Create { connector, nickname, access_token, service_account_token, .. } => client
+        ConnectionsCommand::Create {
+            connector,
+            nickname,
+            access_token,
+            service_account_token,
+            ..
+        } => client
             .post(format!("{base}/connections"))
             .json(&serde_json::json!({
                 "connector": connector, "nickname": nickname,
                 "access_token": access_token, "service_account_token": service_account_token,
             })),
-        ConnectionsCommand::Delete { connection, .. } => client.delete(format!("{base}/connections/{connection}")),
-        ConnectionsCommand::Test { connection, .. } => client.post(format!("{base}/connections/{connection}/test")),
+        ConnectionsCommand::Delete { connection, .. } => {
+            client.delete(format!("{base}/connections/{connection}"))
+        }
+        ConnectionsCommand::Test { connection, .. } => {
+            client.post(format!("{base}/connections/{connection}/test"))
+        }
     };
-    let response = with_key(request).send().await.with_context(|| format!("cannot reach {server}"))?;
+    let response = with_key(request)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {server}"))?;
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     println!("{}", serde_json::to_string_pretty(&body)?);

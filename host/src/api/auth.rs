@@ -40,7 +40,10 @@ pub async fn require_key(State(key): State<ApiKey>, request: Request, next: Next
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
     match presented {
         Some(p) if key.matches(p.trim()) => next.run(request).await,
         Some(_) => unauthorized("the API key is wrong"),
@@ -49,10 +52,12 @@ pub async fn require_key(State(key): State<ApiKey>, request: Request, next: Next
 }
 
 fn unauthorized(message: &str) -> Response {
-    let mut response = ApiError(AppError::new(Kind::Unauthorized, "unauthorized", message)).into_response();
-    response
-        .headers_mut()
-        .insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+    let mut response =
+        ApiError(AppError::new(Kind::Unauthorized, "unauthorized", message)).into_response();
+    response.headers_mut().insert(
+        "www-authenticate",
+        axum::http::HeaderValue::from_static("Bearer"),
+    );
     response
 }
 

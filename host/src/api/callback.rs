@@ -19,7 +19,12 @@ pub struct CallbackQuery {
 pub async fn callback(State(app): State<App>, Query(q): Query<CallbackQuery>) -> Response {
     let outcome = app
         .connections
-        .callback(q.code.as_deref(), q.state.as_deref(), q.error.as_deref(), q.error_description.as_deref())
+        .callback(
+            q.code.as_deref(),
+            q.state.as_deref(),
+            q.error.as_deref(),
+            q.error_description.as_deref(),
+        )
         .await;
     let nickname = outcome
         .connection_id
@@ -30,10 +35,18 @@ pub async fn callback(State(app): State<App>, Query(q): Query<CallbackQuery>) ->
         Ok(()) => page(
             StatusCode::OK,
             "Connected",
-            &format!("{} is connected. You can close this window.", nickname.as_deref().unwrap_or("The connection")),
+            &format!(
+                "{} is connected. You can close this window.",
+                nickname.as_deref().unwrap_or("The connection")
+            ),
             "connected",
         ),
-        Err(e) => page(super::json::status(e.kind), "Connection failed", &e.message, &e.code),
+        Err(e) => page(
+            super::json::status(e.kind),
+            "Connection failed",
+            &e.message,
+            &e.code,
+        ),
     }
 }
 

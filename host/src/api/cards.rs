@@ -10,7 +10,13 @@ use super::json::{status, ApiResult, Body};
 use crate::app::App;
 
 pub async fn list(State(app): State<App>) -> Json<Value> {
-    let cards: Vec<Value> = app.catalogue.all().await.iter().map(|c| json!(c.manifest())).collect();
+    let cards: Vec<Value> = app
+        .catalogue
+        .all()
+        .await
+        .iter()
+        .map(|c| json!(c.manifest()))
+        .collect();
     Json(json!({ "data": cards }))
 }
 
@@ -33,7 +39,11 @@ fn empty_object() -> Value {
     json!({})
 }
 
-pub async fn run(State(app): State<App>, Path(card): Path<String>, Body(req): Body<RunCard>) -> ApiResult<Response> {
+pub async fn run(
+    State(app): State<App>,
+    Path(card): Path<String>,
+    Body(req): Body<RunCard>,
+) -> ApiResult<Response> {
     let run = app.run_card(&card, &req.connection, &req.input).await?;
     Ok(match &run.error {
         None => Json(json!(run)).into_response(),

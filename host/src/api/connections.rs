@@ -9,7 +9,10 @@ use super::json::{ApiResult, Body};
 use crate::app::App;
 use crate::connections::{CreateConnection, UpdateConnection};
 
-pub async fn create(State(app): State<App>, Body(req): Body<CreateConnection>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    State(app): State<App>,
+    Body(req): Body<CreateConnection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let created = app.connections.create(req).await?;
     Ok((StatusCode::CREATED, Json(json!(created))))
 }
@@ -27,18 +30,33 @@ pub async fn update(
     Path(id): Path<String>,
     Body(req): Body<UpdateConnection>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(app.connections.update(&app.connections.resolve(&id)?.id, req).await?)))
+    Ok(Json(json!(
+        app.connections
+            .update(&app.connections.resolve(&id)?.id, req)
+            .await?
+    )))
 }
 
 pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(app.connections.delete(&app.connections.resolve(&id)?.id).await?)))
+    Ok(Json(json!(
+        app.connections
+            .delete(&app.connections.resolve(&id)?.id)
+            .await?
+    )))
 }
 
 pub async fn authorize(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let url = app.connections.authorize(&app.connections.resolve(&id)?.id).await?;
+    let url = app
+        .connections
+        .authorize(&app.connections.resolve(&id)?.id)
+        .await?;
     Ok(Json(json!({ "authorize_url": url })))
 }
 
 pub async fn test(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(app.connections.test(&app.connections.resolve(&id)?.id).await?)))
+    Ok(Json(json!(
+        app.connections
+            .test(&app.connections.resolve(&id)?.id)
+            .await?
+    )))
 }

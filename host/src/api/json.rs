@@ -21,7 +21,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("application/json")
+            });
         if !is_json {
             return Err(AppError::new(
                 Kind::BadRequest,
@@ -32,9 +38,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::new(Kind::TooLarge, "body_too_large", "the request body is larger than this endpoint accepts")
+                AppError::new(
+                    Kind::TooLarge,
+                    "body_too_large",
+                    "the request body is larger than this endpoint accepts",
+                )
             } else {
-                AppError::new(Kind::BadRequest, "bad_body", "the request body could not be read")
+                AppError::new(
+                    Kind::BadRequest,
+                    "bad_body",
+                    "the request body could not be read",
+                )
             }
         })?;
         parse(&bytes).map(Body).map_err(ApiError)
@@ -51,16 +65,27 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             return AppError::new(
                 Kind::BadRequest,
                 "malformed_json",
-                format!("the body is not valid JSON (line {}, column {})", inner.line(), inner.column()),
+                format!(
+                    "the body is not valid JSON (line {}, column {})",
+                    inner.line(),
+                    inner.column()
+                ),
             );
         }
         let text = inner.to_string();
         let message = text.split(" at line ").next().unwrap_or(&text).to_string();
-        let field = unknown_field(&message)
-            .map(|f| if path == "." { f } else { format!("{path}.{f}") })
-            .or_else(|| missing_field(&message).map(|f| if path == "." { f } else { format!("{path}.{f}") }))
-            .unwrap_or_else(|| path.clone());
-        let mut err = AppError::new(Kind::BadRequest, "invalid_body", format!("{field}: {message}"));
+        // serde_path_to_error's path already ends at an unknown field, but
+        // stops at the parent of a missing one.
+        let field = match missing_field(&message) {
+            Some(f) if path == "." => f,
+            Some(f) => format!("{path}.{f}"),
+            None => path.clone(),
+        };
+        let mut err = AppError::new(
+            Kind::BadRequest,
+            "invalid_body",
+            format!("{field}: {message}"),
+        );
         if field != "." {
             err = err.field(field);
         }
@@ -72,10 +97,6 @@ fn quoted(message: &str, prefix: &str) -> Option<String> {
     let rest = message.strip_prefix(prefix)?;
     let rest = rest.strip_prefix('`')?;
     Some(rest.split('`').next()?.to_string())
-}
-
-fn unknown_field(message: &str) -> Option<String> {
-    quoted(message, "unknown field ")
 }
 
 fn missing_field(message: &str) -> Option<String> {

@@ -25,7 +25,10 @@ pub fn router(app: App) -> Router {
     let key = ApiKey(app.settings.api_key.clone());
     let v1 = Router::new()
         .route("/connectors", get(connectors))
-        .route("/connections", get(connections::list).post(connections::create))
+        .route(
+            "/connections",
+            get(connections::list).post(connections::create),
+        )
         .route(
             "/connections/{id}",
             get(connections::get_one)
@@ -34,7 +37,10 @@ pub fn router(app: App) -> Router {
         )
         .route("/connections/{id}/authorize", post(connections::authorize))
         .route("/connections/{id}/test", post(connections::test))
-        .route("/settings/{connector}", get(settings::get_one).put(settings::put))
+        .route(
+            "/settings/{connector}",
+            get(settings::get_one).put(settings::put),
+        )
         .route("/cards", get(cards::list))
         .route("/cards/{card}", get(cards::get_one))
         .route("/cards/{card}/run", post(cards::run))

@@ -8,7 +8,10 @@ use super::json::{ApiResult, Body};
 use crate::app::App;
 use crate::connections::OrgSettingsInput;
 
-pub async fn get_one(State(app): State<App>, Path(connector): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_one(
+    State(app): State<App>,
+    Path(connector): Path<String>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(app.connections.org_settings(&connector)?)))
 }
 
@@ -17,5 +20,7 @@ pub async fn put(
     Path(connector): Path<String>,
     Body(input): Body<OrgSettingsInput>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(app.connections.save_org_settings(&connector, input).await?)))
+    Ok(Json(json!(
+        app.connections.save_org_settings(&connector, input).await?
+    )))
 }

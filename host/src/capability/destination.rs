@@ -64,14 +64,18 @@ fn check_allowed(connector: &Connector, url: &Url) -> Result<(), String> {
         .host_str()
         .ok_or_else(|| format!("{} has no host", url.scheme()))?;
     let base = &connector.api_base;
-    let same_origin = base.host_str() == Some(host) && base.port_or_known_default() == url.port_or_known_default();
+    let same_origin = base.host_str() == Some(host)
+        && base.port_or_known_default() == url.port_or_known_default();
     match url.scheme() {
         "https" => {}
         "http" if connector.is_loopback() && is_loopback_host(url) => {}
         "http" => return Err(format!("plain http to {host} is not allowed; use https")),
         other => return Err(format!("the {other} scheme is not allowed")),
     }
-    let allowed_host = connector.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    let allowed_host = connector
+        .allowed_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
         && (same_origin || url.port_or_known_default() == Some(443));
     if same_origin || allowed_host {
         Ok(())
@@ -123,13 +127,29 @@ mod tests {
 
     #[test]
     fn relative_paths_join_the_base() {
-        let url = resolve(&asana(), "/users/me", &[("opt_fields".into(), "name".into())]).unwrap();
-        assert_eq!(url.as_str(), "https://app.asana.com/api/1.0/users/me?opt_fields=name");
+        let url = resolve(
+            &asana(),
+            "/users/me",
+            &[("opt_fields".into(), "name".into())],
+        )
+        .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://app.asana.com/api/1.0/users/me?opt_fields=name"
+        );
     }
 
     #[test]
     fn paths_cannot_escape_the_base() {
-        for bad in ["/../secret", "/users/../../x", "/%2e%2e/x", "/%2E%2e/x", "//evil.com/x", "/a\\b", "/users/%2f..%2fx"] {
+        for bad in [
+            "/../secret",
+            "/users/../../x",
+            "/%2e%2e/x",
+            "/%2E%2e/x",
+            "//evil.com/x",
+            "/a\\b",
+            "/users/%2f..%2fx",
+        ] {
             assert!(resolve(&asana(), bad, &[]).is_err(), "{bad} was allowed");
         }
     }

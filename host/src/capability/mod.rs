@@ -218,28 +218,38 @@ impl HttpCapability {
         let headers = card_headers(&request.headers)?;
         let mut token = match request.credential {
             CredentialKind::None => None,
-            kind => Some(grant.credentials.token(kind).await.map_err(credential_error)?),
+            kind => Some(
+                grant
+                    .credentials
+                    .token(kind)
+                    .await
+                    .map_err(credential_error)?,
+            ),
         };
         let mut refreshed = false;
         loop {
             let response = self
-                .attempt(grant, request.method, &url, &headers, &request.body, token.as_ref())
+                .attempt(
+                    grant,
+                    request.method,
+                    &url,
+                    &headers,
+                    &request.body,
+                    token.as_ref(),
+                )
                 .await?;
             let status = response.status().as_u16();
             if status == 401 && !refreshed {
                 if let Some(rejected) = &token {
                     refreshed = true;
-                    match grant
+                    if let Some(fresh) = grant
                         .credentials
                         .after_unauthorized(request.credential, rejected)
                         .await
                         .map_err(credential_error)?
                     {
-                        Some(fresh) => {
-                            token = Some(fresh);
-                            continue;
-                        }
-                        None => {}
+                        token = Some(fresh);
+                        continue;
                     }
                 }
             }
@@ -277,7 +287,9 @@ impl HttpCapability {
             .timeout(remaining);
         if let Some(token) = token {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-                .map_err(|_| HttpError::NoCredential("the stored token is not a valid header value".into()))?;
+                .map_err(|_| {
+                    HttpError::NoCredential("the stored token is not a valid header value".into())
+                })?;
             value.set_sensitive(true);
             builder = builder.header(AUTHORIZATION, value);
         }
@@ -287,7 +299,11 @@ impl HttpCapability {
         builder.send().await.map_err(|e| transport_error(&e))
     }
 
-    async fn read(&self, grant: &Grant, mut response: reqwest::Response) -> Result<Response, HttpError> {
+    async fn read(
+        &self,
+        grant: &Grant,
+        mut response: reqwest::Response,
+    ) -> Result<Response, HttpError> {
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -296,7 +312,10 @@ impl HttpCapability {
             .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
             .collect();
         let limit = self.limits.max_response_bytes;
-        if response.content_length().is_some_and(|len| len as usize > limit) {
+        if response
+            .content_length()
+            .is_some_and(|len| len as usize > limit)
+        {
             return Err(HttpError::TooLarge(limit as u64));
         }
         let mut body = Vec::new();

@@ -28,7 +28,12 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
-    pub(super) fn from_store(secrets: Secrets, expires_at: Option<DateTime<Utc>>, status: ConnectionStatus, message: Option<String>) -> Snapshot {
+    pub(super) fn from_store(
+        secrets: Secrets,
+        expires_at: Option<DateTime<Utc>>,
+        status: ConnectionStatus,
+        message: Option<String>,
+    ) -> Snapshot {
         Snapshot {
             access_token: secrets.access_token,
             refresh_token: secrets.refresh_token,
@@ -60,7 +65,10 @@ pub(super) type ConnectionsInner = super::Inner;
 
 impl ConnectionCredentials {
     fn current(&self) -> Snapshot {
-        self.snapshot.read().expect("credential snapshot lock").clone()
+        self.snapshot
+            .read()
+            .expect("credential snapshot lock")
+            .clone()
     }
 
     pub(super) fn replace(&self, snapshot: Snapshot) {
@@ -92,7 +100,8 @@ impl ConnectionCredentials {
             }
             _ => {}
         }
-        self.refresh_single_flight(&service, |s| s.fresh(margin)).await
+        self.refresh_single_flight(&service, |s| s.fresh(margin))
+            .await
     }
 
     /// Refresh unless `still_good` says another caller already did.
@@ -116,7 +125,9 @@ impl ConnectionCredentials {
             Ok(next) => {
                 let token = next.access_token.clone();
                 self.replace(next);
-                token.ok_or_else(|| CredentialError::Transient("the provider returned no access token".into()))
+                token.ok_or_else(|| {
+                    CredentialError::Transient("the provider returned no access token".into())
+                })
             }
             Err(e @ OAuthError::InvalidGrant(_)) => {
                 let message = format!("{} {}", super::REAUTH_MESSAGE, e);

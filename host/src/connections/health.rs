@@ -9,7 +9,9 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::Connections;
-use crate::capability::{self, CredentialKind, CredentialSource, Grant, HttpError, StaticCredentials};
+use crate::capability::{
+    self, CredentialKind, CredentialSource, Grant, HttpError, StaticCredentials,
+};
 use crate::connectors::Connector;
 use crate::error::{AppError, Kind};
 use crate::store::{Account, ConnectionStatus};
@@ -49,20 +51,29 @@ impl Connections {
         let connector = self.connector(&conn.connector, "connector")?;
         let creds = self.credentials(id)?;
         let checked_at = Utc::now();
-        let me = self.me(&connector, creds.clone(), CredentialKind::Connection).await;
+        let me = self
+            .me(&connector, creds.clone(), CredentialKind::Connection)
+            .await;
         let service_account = if conn.has_service_account_token {
             Some(match self.scim_check(&connector, creds).await {
                 Ok(()) => ServiceAccountHealth {
                     ok: true,
                     message: "the service account token works".into(),
                 },
-                Err(e) => ServiceAccountHealth { ok: false, message: e.message },
+                Err(e) => ServiceAccountHealth {
+                    ok: false,
+                    message: e.message,
+                },
             })
         } else {
             None
         };
         let (ok, message, account) = match me {
-            Ok(me) => (true, format!("connected as {}", me.account.name), Some(me.account)),
+            Ok(me) => (
+                true,
+                format!("connected as {}", me.account.name),
+                Some(me.account),
+            ),
             Err(e) => (false, e.message, None),
         };
         let updated = self
@@ -91,7 +102,12 @@ impl Connections {
     }
 
     /// Check a token before storing it: a 401 is the caller's fault, named by `field`.
-    pub(crate) async fn verify_token(&self, connector: &Arc<Connector>, token: &SecretString, field: &str) -> Result<Me, AppError> {
+    pub(crate) async fn verify_token(
+        &self,
+        connector: &Arc<Connector>,
+        token: &SecretString,
+        field: &str,
+    ) -> Result<Me, AppError> {
         self.me_with_token(connector, token).await.map_err(|e| {
             if e.code == "token_rejected" {
                 AppError::new(Kind::Unprocessable, "token_rejected", format!("the provider refused this {field}: check that it is complete and not revoked")).field(field)
@@ -101,19 +117,38 @@ impl Connections {
         })
     }
 
-    pub(crate) async fn me_with_token(&self, connector: &Arc<Connector>, token: &SecretString) -> Result<Me, AppError> {
+    pub(crate) async fn me_with_token(
+        &self,
+        connector: &Arc<Connector>,
+        token: &SecretString,
+    ) -> Result<Me, AppError> {
         let creds = Arc::new(StaticCredentials::new(Some(token.clone()), None));
         self.me(connector, creds, CredentialKind::Connection).await
     }
 
-    async fn me(&self, connector: &Arc<Connector>, creds: Arc<dyn CredentialSource>, kind: CredentialKind) -> Result<Me, AppError> {
+    async fn me(
+        &self,
+        connector: &Arc<Connector>,
+        creds: Arc<dyn CredentialSource>,
+        kind: CredentialKind,
+    ) -> Result<Me, AppError> {
         let body = self
-            .provider_get(connector, creds, kind, "/users/me", &[("opt_fields", "name,email,workspaces.name")])
+            .provider_get(
+                connector,
+                creds,
+                kind,
+                "/users/me",
+                &[("opt_fields", "name,email,workspaces.name")],
+            )
             .await?;
         let data = &body["data"];
         let gid = data["gid"].as_str().unwrap_or_default().to_string();
         if gid.is_empty() {
-            return Err(AppError::new(Kind::Provider, "provider_error", "the provider's answer has no user gid"));
+            return Err(AppError::new(
+                Kind::Provider,
+                "provider_error",
+                "the provider's answer has no user gid",
+            ));
         }
         Ok(Me {
             account: Account {
@@ -123,15 +158,29 @@ impl Connections {
             },
             workspaces: data["workspaces"]
                 .as_array()
-                .map(|ws| ws.iter().filter_map(|w| w["gid"].as_str().map(str::to_string)).collect())
+                .map(|ws| {
+                    ws.iter()
+                        .filter_map(|w| w["gid"].as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
         })
     }
 
-    async fn scim_check(&self, connector: &Arc<Connector>, creds: Arc<dyn CredentialSource>) -> Result<(), AppError> {
-        self.provider_get(connector, creds, CredentialKind::ServiceAccount, "/scim/Users", &[("count", "1")])
-            .await
-            .map(|_| ())
+    async fn scim_check(
+        &self,
+        connector: &Arc<Connector>,
+        creds: Arc<dyn CredentialSource>,
+    ) -> Result<(), AppError> {
+        self.provider_get(
+            connector,
+            creds,
+            CredentialKind::ServiceAccount,
+            "/scim/Users",
+            &[("count", "1")],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// A GET the host makes itself, through the same capability cards use.
@@ -152,7 +201,10 @@ impl Connections {
         let request = capability::Request {
             method: capability::Method::Get,
             url: path.to_string(),
-            query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             headers: vec![("accept".into(), "application/json".into())],
             body: None,
             credential: kind,

@@ -22,8 +22,8 @@ use crate::connectors::{Connector, Registry};
 use crate::error::{AppError, Kind};
 use crate::oauth::{OAuth, OAuthError, OAuthHttp};
 use crate::store::{AuthMethod, Connection, ConnectionStatus, Secrets, Store};
-pub use credentials::{ConnectionCredentials, SharedCredentials};
 use credentials::Snapshot;
+pub use credentials::{ConnectionCredentials, SharedCredentials};
 pub use health::{Health, ServiceAccountHealth};
 pub use oauth_flow::CallbackOutcome;
 pub use org_settings::{OrgSettingsInput, OrgSettingsView, SavedSettings};
@@ -84,7 +84,9 @@ pub struct UpdateConnection {
     pub access_token: Option<String>,
 }
 
-fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
 
@@ -134,7 +136,13 @@ impl Connections {
     /// The connector with this id, or a 400 naming `field`.
     pub fn connector(&self, id: &str, field: &str) -> Result<Arc<Connector>, AppError> {
         self.inner.registry.get(id).ok_or_else(|| {
-            let known: Vec<&str> = self.inner.registry.all().iter().map(|c| c.id.as_str()).collect();
+            let known: Vec<&str> = self
+                .inner
+                .registry
+                .all()
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect();
             AppError::new(
                 Kind::BadRequest,
                 "unknown_connector",
@@ -157,10 +165,18 @@ impl Connections {
             Some(s) if !s.is_empty() => check_scopes(&connector, s)?,
             _ => connector.default_scopes.clone(),
         };
-        let auth = if access_token.is_some() { AuthMethod::Token } else { AuthMethod::OAuth };
+        let auth = if access_token.is_some() {
+            AuthMethod::Token
+        } else {
+            AuthMethod::OAuth
+        };
         let mut conn = Connection::new(&connector.id, nickname, auth);
         conn.scopes = scopes.clone();
-        if self.store().find_connection(&connector.id, &conn.nickname)?.is_some() {
+        if self
+            .store()
+            .find_connection(&connector.id, &conn.nickname)?
+            .is_some()
+        {
             return Err(crate::store::StoreError::DuplicateNickname {
                 connector: connector.id.clone(),
                 nickname: conn.nickname,
@@ -180,14 +196,19 @@ impl Connections {
             refresh_token: None,
             service_account_token: service_account,
         };
-        self.store().create_connection(conn.clone(), secrets).await?;
+        self.store()
+            .create_connection(conn.clone(), secrets)
+            .await?;
         let conn = self.get(&conn.id)?;
         let authorize_url = match auth {
             AuthMethod::OAuth => Some(self.authorize(&conn.id).await?),
             AuthMethod::Token => None,
         };
         tracing::info!(connection = %conn.id, connector = %conn.connector, auth = ?conn.auth, "connection created");
-        Ok(Created { connection: conn, authorize_url })
+        Ok(Created {
+            connection: conn,
+            authorize_url,
+        })
     }
 
     /// Every connection, oldest first.
@@ -209,7 +230,10 @@ impl Connections {
         }
         let mut found = Vec::new();
         for connector in self.inner.registry.all() {
-            if let Some(c) = self.store().find_connection(&connector.id, id_or_nickname)? {
+            if let Some(c) = self
+                .store()
+                .find_connection(&connector.id, id_or_nickname)?
+            {
                 found.push(c);
             }
         }
@@ -219,7 +243,9 @@ impl Connections {
             _ => Err(AppError::new(
                 Kind::Conflict,
                 "ambiguous_connection",
-                format!("several connectors have a connection named {id_or_nickname:?}; use its id"),
+                format!(
+                    "several connectors have a connection named {id_or_nickname:?}; use its id"
+                ),
             )),
         }
     }
@@ -245,7 +271,11 @@ impl Connections {
                 .field("access_token"));
             }
             let connector = self.connector(&current.connector, "connector")?;
-            account = Some(self.verify_token(&connector, token, "access_token").await?.account);
+            account = Some(
+                self.verify_token(&connector, token, "access_token")
+                    .await?
+                    .account,
+            );
         }
         let updated = self
             .store()
@@ -288,7 +318,11 @@ impl Connections {
             _ => ("not_applicable", None),
         };
         self.store().delete_connection(id).await?;
-        self.inner.cache.lock().expect("credential cache").remove(id);
+        self.inner
+            .cache
+            .lock()
+            .expect("credential cache")
+            .remove(id);
         tracing::info!(connection = %id, revocation, "connection deleted");
         Ok(Deleted {
             id: id.to_string(),
@@ -319,12 +353,23 @@ impl Connections {
     fn load_snapshot(&self, id: &str) -> Result<Snapshot, AppError> {
         let conn = self.get(id)?;
         let secrets = self.store().get_secrets(id)?.unwrap_or_default();
-        Ok(Snapshot::from_store(secrets, conn.token_expires_at, conn.status, conn.status_message))
+        Ok(Snapshot::from_store(
+            secrets,
+            conn.token_expires_at,
+            conn.status,
+            conn.status_message,
+        ))
     }
 
     /// Re-read a connection's secrets into its cached credentials after a change.
     fn reload_credentials(&self, id: &str) -> Result<(), AppError> {
-        let cached = self.inner.cache.lock().expect("credential cache").get(id).cloned();
+        let cached = self
+            .inner
+            .cache
+            .lock()
+            .expect("credential cache")
+            .get(id)
+            .cloned();
         if let Some(creds) = cached {
             creds.replace(self.load_snapshot(id)?);
         }
@@ -345,12 +390,18 @@ impl Connections {
 
     /// Refresh a connection's tokens and store the result; `needs_reauth` on
     /// `invalid_grant`, unchanged status on a transient failure.
-    pub(super) async fn refresh_tokens(&self, id: &str, refresh_token: &SecretString) -> Result<Snapshot, OAuthError> {
+    pub(super) async fn refresh_tokens(
+        &self,
+        id: &str,
+        refresh_token: &SecretString,
+    ) -> Result<Snapshot, OAuthError> {
         let conn = self.get(id).map_err(|e| OAuthError::Provider(e.message))?;
         let connector = self
             .connector(&conn.connector, "connector")
             .map_err(|e| OAuthError::Provider(e.message))?;
-        let oauth = self.oauth(&connector).map_err(|_| OAuthError::NotConfigured)?;
+        let oauth = self
+            .oauth(&connector)
+            .map_err(|_| OAuthError::NotConfigured)?;
         tracing::info!(connection = %id, "refreshing the access token");
         match oauth.refresh(refresh_token).await {
             Ok(tokens) => {
@@ -367,9 +418,21 @@ impl Connections {
                         Ok(())
                     })
                     .await
-                    .map_err(|e| OAuthError::Provider(format!("storing the refreshed token failed: {e}")))?;
-                let secrets = self.store().get_secrets(id).ok().flatten().unwrap_or_default();
-                Ok(Snapshot::from_store(secrets, stored.token_expires_at, stored.status, None))
+                    .map_err(|e| {
+                        OAuthError::Provider(format!("storing the refreshed token failed: {e}"))
+                    })?;
+                let secrets = self
+                    .store()
+                    .get_secrets(id)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                Ok(Snapshot::from_store(
+                    secrets,
+                    stored.token_expires_at,
+                    stored.status,
+                    None,
+                ))
             }
             Err(e @ OAuthError::InvalidGrant(_)) => {
                 tracing::warn!(connection = %id, "the provider refused the refresh token; the connection needs reauthorization");
@@ -435,7 +498,10 @@ fn check_nickname(raw: &str) -> Result<String, AppError> {
         ));
     }
     if nickname.chars().any(char::is_control) {
-        return Err(AppError::invalid("nickname", "nickname must not contain control characters"));
+        return Err(AppError::invalid(
+            "nickname",
+            "nickname must not contain control characters",
+        ));
     }
     Ok(nickname.to_string())
 }
@@ -446,10 +512,16 @@ fn optional_token(value: Option<String>, field: &str) -> Result<Option<SecretStr
         Some(v) => {
             let v = v.trim();
             if v.is_empty() {
-                return Err(AppError::invalid(field, format!("{field} must not be empty (leave it out instead)")));
+                return Err(AppError::invalid(
+                    field,
+                    format!("{field} must not be empty (leave it out instead)"),
+                ));
             }
             if v.len() > 4096 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(AppError::invalid(field, format!("{field} is not a valid token")));
+                return Err(AppError::invalid(
+                    field,
+                    format!("{field} is not a valid token"),
+                ));
             }
             Ok(Some(SecretString::from(v.to_string())))
         }
@@ -460,7 +532,11 @@ fn check_scopes(connector: &Connector, scopes: Vec<String>) -> Result<Vec<String
     if let Some(bad) = scopes.iter().find(|s| !connector.known_scopes.contains(s)) {
         return Err(AppError::invalid(
             "scopes",
-            format!("{bad:?} is not a {} scope; known: {}", connector.name, connector.known_scopes.join(", ")),
+            format!(
+                "{bad:?} is not a {} scope; known: {}",
+                connector.name,
+                connector.known_scopes.join(", ")
+            ),
         ));
     }
     Ok(scopes)

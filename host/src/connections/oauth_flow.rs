@@ -70,7 +70,9 @@ impl Connections {
             Ok(None) => {
                 return failed(
                     None,
-                    invalid_state("this sign-in link was already used or was not issued by this host"),
+                    invalid_state(
+                        "this sign-in link was already used or was not issued by this host",
+                    ),
                 )
             }
             Err(e) => return failed(None, e.into()),
@@ -168,7 +170,8 @@ impl Connections {
 
     /// The redirect URI this host registers with providers.
     pub fn redirect_uri(&self) -> String {
-        self.org_redirect_uri().unwrap_or_else(|| self.inner.settings.redirect_uri())
+        self.org_redirect_uri()
+            .unwrap_or_else(|| self.inner.settings.redirect_uri())
     }
 }
 

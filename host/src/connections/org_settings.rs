@@ -76,27 +76,48 @@ impl Connections {
                 has_personal_access_token: env.personal_access_token.is_some(),
                 redirect_uri: self.redirect_uri(),
                 default_workspace: env.default_workspace.clone(),
-                source: if env.client_id.is_some() || env.personal_access_token.is_some() { "env" } else { "none" },
+                source: if env.client_id.is_some() || env.personal_access_token.is_some() {
+                    "env"
+                } else {
+                    "none"
+                },
                 updated_at: None,
             },
         })
     }
 
     /// Verify and save org settings; nothing is saved when a check fails.
-    pub async fn save_org_settings(&self, connector: &str, input: OrgSettingsInput) -> Result<SavedSettings, AppError> {
+    pub async fn save_org_settings(
+        &self,
+        connector: &str,
+        input: OrgSettingsInput,
+    ) -> Result<SavedSettings, AppError> {
         let connector = self.connector(connector, "connector")?;
         let client_id = non_empty(input.client_id, "client_id")?;
         let client_secret = non_empty(input.client_secret, "client_secret")?;
         let pat = non_empty(input.personal_access_token, "personal_access_token")?;
         let redirect_uri = non_empty(input.redirect_uri, "redirect_uri")?;
         if let Some(uri) = &redirect_uri {
-            if url::Url::parse(uri).map(|u| !matches!(u.scheme(), "http" | "https")).unwrap_or(true) {
-                return Err(AppError::invalid("redirect_uri", "redirect_uri must be an absolute http(s) URL"));
+            if url::Url::parse(uri)
+                .map(|u| !matches!(u.scheme(), "http" | "https"))
+                .unwrap_or(true)
+            {
+                return Err(AppError::invalid(
+                    "redirect_uri",
+                    "redirect_uri must be an absolute http(s) URL",
+                ));
             }
         }
         if client_id.is_some() != client_secret.is_some() {
-            let missing = if client_id.is_none() { "client_id" } else { "client_secret" };
-            return Err(AppError::invalid(missing, "client_id and client_secret go together"));
+            let missing = if client_id.is_none() {
+                "client_id"
+            } else {
+                "client_secret"
+            };
+            return Err(AppError::invalid(
+                missing,
+                "client_id and client_secret go together",
+            ));
         }
         if client_id.is_none() && pat.is_none() {
             return Err(AppError::invalid(
@@ -109,7 +130,9 @@ impl Connections {
             let app = OAuthApp {
                 client_id: id.clone(),
                 client_secret: SecretString::from(secret.clone()),
-                redirect_uri: redirect_uri.clone().unwrap_or_else(|| self.inner.settings.redirect_uri()),
+                redirect_uri: redirect_uri
+                    .clone()
+                    .unwrap_or_else(|| self.inner.settings.redirect_uri()),
             };
             verify_client(&connector, app, self).await?;
             client_verified = true;
@@ -117,7 +140,9 @@ impl Connections {
         let mut pat_account = None;
         let pat_secret = pat.map(SecretString::from);
         if let Some(token) = &pat_secret {
-            let me = self.verify_token(&connector, token, "personal_access_token").await?;
+            let me = self
+                .verify_token(&connector, token, "personal_access_token")
+                .await?;
             pat_account = Some(me.account.name);
         }
         let mut settings = AppSettings::new(&connector.id);
@@ -153,7 +178,11 @@ impl Connections {
         let redirect_uri = self.redirect_uri();
         if let Some(s) = stored {
             if let (Some(id), Some(secret)) = (s.client_id, s.client_secret) {
-                return Ok(OAuthApp { client_id: id, client_secret: secret, redirect_uri });
+                return Ok(OAuthApp {
+                    client_id: id,
+                    client_secret: secret,
+                    redirect_uri,
+                });
             }
         }
         let env = &self.inner.settings.asana_app;
@@ -178,7 +207,11 @@ impl Connections {
 
 /// A client id and secret are right when the token endpoint, given a refresh
 /// token that cannot exist, says `invalid_grant` rather than `invalid_client`.
-async fn verify_client(connector: &Connector, app: OAuthApp, service: &Connections) -> Result<(), AppError> {
+async fn verify_client(
+    connector: &Connector,
+    app: OAuthApp,
+    service: &Connections,
+) -> Result<(), AppError> {
     let oauth = crate::oauth::OAuth::new(connector, app, service.inner.oauth_http.clone())?;
     let probe = SecretString::from("cardhost-verification-probe".to_string());
     match oauth.refresh(&probe).await {
@@ -195,7 +228,10 @@ async fn verify_client(connector: &Connector, app: OAuthApp, service: &Connectio
 
 fn non_empty(value: Option<String>, field: &str) -> Result<Option<String>, AppError> {
     match value.map(|v| v.trim().to_string()) {
-        Some(v) if v.is_empty() => Err(AppError::invalid(field, format!("{field} must not be empty (leave it out instead)"))),
+        Some(v) if v.is_empty() => Err(AppError::invalid(
+            field,
+            format!("{field} must not be empty (leave it out instead)"),
+        )),
         other => Ok(other),
     }
 }

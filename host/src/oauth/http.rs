@@ -40,7 +40,8 @@ impl OAuthHttp {
 
 impl<'c> AsyncHttpClient<'c> for OAuthHttp {
     type Error = OAuthHttpError;
-    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, Self::Error>> + Send + Sync + 'c>>;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<HttpResponse, Self::Error>> + Send + Sync + 'c>>;
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
@@ -53,7 +54,11 @@ impl<'c> AsyncHttpClient<'c> for OAuthHttp {
                 builder = builder.header(name.as_str(), value.as_bytes());
             }
             let response = builder.send().await.map_err(|e| {
-                let host = e.url().and_then(|u| u.host_str()).unwrap_or("the provider").to_string();
+                let host = e
+                    .url()
+                    .and_then(|u| u.host_str())
+                    .unwrap_or("the provider")
+                    .to_string();
                 if e.is_timeout() {
                     OAuthHttpError(format!("{host} did not answer in time"))
                 } else {

@@ -6,11 +6,15 @@
 mod http;
 
 use chrono::{DateTime, Utc};
-use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, RevocationUrl, Scope,
-    StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
+    TokenUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -51,7 +55,7 @@ type Client = oauth2::Client<
     EndpointSet,
     EndpointNotSet,
     EndpointNotSet,
-    EndpointSet,
+    EndpointNotSet,
     EndpointSet,
 >;
 
@@ -88,7 +92,9 @@ pub enum OAuthError {
     AppWithoutScopes,
     #[error("access was not allowed: the person declined at the provider; authorize again and click Allow")]
     ConsentDenied,
-    #[error("the authorization is no longer valid ({0}): a person must authorize the connection again")]
+    #[error(
+        "the authorization is no longer valid ({0}): a person must authorize the connection again"
+    )]
     InvalidGrant(String),
     #[error("the provider could not be reached ({0}); check the network and the ASANA_* URLs, then try again")]
     Unreachable(String),
@@ -141,6 +147,7 @@ pub struct Authorization {
 /// OAuth operations of one app at one connector.
 pub struct OAuth {
     client: Client,
+    revoke_url: url::Url,
     app: OAuthApp,
     http: OAuthHttp,
 }
@@ -150,12 +157,20 @@ impl OAuth {
     pub fn new(connector: &Connector, app: OAuthApp, http: OAuthHttp) -> Result<OAuth, OAuthError> {
         let bad = |what: &str| OAuthError::Provider(format!("the {what} is not a valid URL"));
         let client = oauth2::Client::new(ClientId::new(app.client_id.clone()))
-            .set_client_secret(ClientSecret::new(app.client_secret.expose_secret().to_string()))
+            .set_client_secret(ClientSecret::new(
+                app.client_secret.expose_secret().to_string(),
+            ))
             .set_auth_uri(AuthUrl::from_url(connector.authorize_url.clone()))
             .set_token_uri(TokenUrl::from_url(connector.token_url.clone()))
-            .set_revocation_url(RevocationUrl::from_url(connector.revoke_url.clone()))
-            .set_redirect_uri(RedirectUrl::new(app.redirect_uri.clone()).map_err(|_| bad("redirect URI"))?);
-        Ok(OAuth { client, app, http })
+            .set_redirect_uri(
+                RedirectUrl::new(app.redirect_uri.clone()).map_err(|_| bad("redirect URI"))?,
+            );
+        Ok(OAuth {
+            client,
+            revoke_url: connector.revoke_url.clone(),
+            app,
+            http,
+        })
     }
 
     /// The URL that starts the authorization, with a fresh state and PKCE S256.
@@ -175,7 +190,11 @@ impl OAuth {
     }
 
     /// Exchange an authorization code (with the PKCE verifier of its state).
-    pub async fn exchange(&self, code: &str, verifier: &SecretString) -> Result<TokenSet, OAuthError> {
+    pub async fn exchange(
+        &self,
+        code: &str,
+        verifier: &SecretString,
+    ) -> Result<TokenSet, OAuthError> {
         let resp = self
             .client
             .exchange_code(AuthorizationCode::new(code.to_string()))
@@ -198,18 +217,47 @@ impl OAuth {
         Ok(token_set(resp))
     }
 
-    /// Revoke a refresh token (and with it the access tokens it issued).
+    /// Revoke a refresh token (and with it the access tokens it issued),
+    /// as Asana documents it: a form POST of the token with the client
+    /// credentials. (The `oauth2` crate insists on an https revocation URL,
+    /// which would rule out the fake provider on loopback.)
     pub async fn revoke(&self, refresh_token: &SecretString) -> Result<(), OAuthError> {
-        let token = StandardRevocableToken::RefreshToken(RefreshToken::new(refresh_token.expose_secret().to_string()));
-        self.client
-            .revoke_token(token)
-            .map_err(|e| OAuthError::Provider(e.to_string()))?
-            .request_async(&self.http)
+        let url = &self.revoke_url;
+        if url.scheme() != "https" && !crate::connectors::is_loopback_host(url) {
+            return Err(OAuthError::Provider(
+                "the revocation URL must be https".into(),
+            ));
+        }
+        let form = [
+            ("token", refresh_token.expose_secret()),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", self.app.client_id.as_str()),
+            ("client_secret", self.app.client_secret.expose_secret()),
+        ];
+        let response = self
+            .http
+            .client()
+            .post(url.clone())
+            .form(&form)
+            .send()
             .await
-            .map_err(|e| self.classify(e))
+            .map_err(|e| OAuthError::Unreachable(e.without_url().to_string()))?;
+        match response.status().as_u16() {
+            200..=299 => Ok(()),
+            401 => Err(OAuthError::InvalidClient),
+            status if status >= 500 => Err(OAuthError::Provider(format!(
+                "the provider answered HTTP {status}"
+            ))),
+            status => Err(OAuthError::Provider(format!(
+                "the provider refused the revocation (HTTP {status})"
+            ))),
+        }
     }
 
-    fn classify<RE: std::error::Error + 'static, T: oauth2::ErrorResponseType + AsRef<str> + std::fmt::Display + 'static>(
+    fn classify<
+        RE: std::error::Error + 'static,
+        T: oauth2::ErrorResponseType + AsRef<str> + std::fmt::Display + 'static,
+    >(
         &self,
         e: RequestTokenError<RE, oauth2::StandardErrorResponse<T>>,
     ) -> OAuthError {
@@ -224,7 +272,11 @@ impl OAuth {
                 }
                 match code.as_str() {
                     "invalid_client" | "unauthorized_client" => OAuthError::InvalidClient,
-                    "invalid_grant" => OAuthError::InvalidGrant(if description.is_empty() { code } else { description }),
+                    "invalid_grant" => OAuthError::InvalidGrant(if description.is_empty() {
+                        code
+                    } else {
+                        description
+                    }),
                     "invalid_scope" => OAuthError::AppWithoutScopes,
                     _ => OAuthError::Provider(format!("{code}: {description}")),
                 }
@@ -237,7 +289,9 @@ impl OAuth {
                     OAuthError::Unreachable(text)
                 }
             }
-            RequestTokenError::Parse(_, _) => OAuthError::Provider("the token response was not understood".into()),
+            RequestTokenError::Parse(_, _) => {
+                OAuthError::Provider("the token response was not understood".into())
+            }
             RequestTokenError::Other(m) => OAuthError::Provider(m),
         }
     }
@@ -249,10 +303,10 @@ fn token_set(resp: TokenResp) -> TokenSet {
         .and_then(|d| chrono::Duration::from_std(d).ok())
         .map(|d| Utc::now() + d);
     let account = resp.extra_fields().data.as_ref().and_then(|d| {
-        let gid = d
-            .gid
-            .clone()
-            .or_else(|| d.id.as_ref().map(|v| v.to_string().trim_matches('"').to_string()))?;
+        let gid = d.gid.clone().or_else(|| {
+            d.id.as_ref()
+                .map(|v| v.to_string().trim_matches('"').to_string())
+        })?;
         Some(Account {
             gid,
             name: d.name.clone().unwrap_or_default(),
@@ -261,9 +315,13 @@ fn token_set(resp: TokenResp) -> TokenSet {
     });
     TokenSet {
         access_token: SecretString::from(resp.access_token().secret().clone()),
-        refresh_token: resp.refresh_token().map(|t| SecretString::from(t.secret().clone())),
+        refresh_token: resp
+            .refresh_token()
+            .map(|t| SecretString::from(t.secret().clone())),
         expires_at,
-        scopes: resp.scopes().map(|s| s.iter().map(|x| x.to_string()).collect()),
+        scopes: resp
+            .scopes()
+            .map(|s| s.iter().map(|x| x.to_string()).collect()),
         account,
     }
 }

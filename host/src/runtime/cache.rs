@@ -8,7 +8,12 @@ use wasmtime::component::Component;
 use wasmtime::Engine;
 
 /// Compile `bytes`, or load the artifact an earlier start compiled.
-pub fn compile_cached(engine: &Engine, dir: &Path, digest: &str, bytes: &[u8]) -> wasmtime::Result<Component> {
+pub fn compile_cached(
+    engine: &Engine,
+    dir: &Path,
+    digest: &str,
+    bytes: &[u8],
+) -> wasmtime::Result<Component> {
     let path = artifact_path(engine, dir, digest);
     if path.exists() {
         // SAFETY: the artifact was written by this host (below) into its own
@@ -16,7 +21,9 @@ pub fn compile_cached(engine: &Engine, dir: &Path, digest: &str, bytes: &[u8]) -
         // still checks its header and refuses an incompatible one.
         match unsafe { Component::deserialize_file(engine, &path) } {
             Ok(component) => return Ok(component),
-            Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable compiled card"),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable compiled card")
+            }
         }
     }
     let component = Component::new(engine, bytes)?;
@@ -30,7 +37,10 @@ fn artifact_path(engine: &Engine, dir: &Path, digest: &str) -> PathBuf {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     let engine_key = hasher.finish();
-    dir.join(format!("{digest}-wasmtime{}-{engine_key:016x}.cwasm", wasmtime_version()))
+    dir.join(format!(
+        "{digest}-wasmtime{}-{engine_key:016x}.cwasm",
+        wasmtime_version()
+    ))
 }
 
 fn wasmtime_version() -> &'static str {

@@ -16,7 +16,10 @@ pub struct Catalogue {
 
 impl Catalogue {
     /// A catalogue holding the built-in cards, compiled and checked.
-    pub async fn with_builtins(runtime: &Runtime, known_scopes: &[String]) -> Result<Catalogue, LoadError> {
+    pub async fn with_builtins(
+        runtime: &Runtime,
+        known_scopes: &[String],
+    ) -> Result<Catalogue, LoadError> {
         let catalogue = Catalogue::default();
         for builtin in BUILTIN_CARDS {
             let card = runtime.load(builtin.wasm, known_scopes).await?;

@@ -99,7 +99,9 @@ impl RunError {
             self,
             RunError::Timeout { .. }
                 | RunError::Card {
-                    kind: CardErrorKind::RateLimited | CardErrorKind::Provider | CardErrorKind::Http,
+                    kind: CardErrorKind::RateLimited
+                        | CardErrorKind::Provider
+                        | CardErrorKind::Http,
                     ..
                 }
         )

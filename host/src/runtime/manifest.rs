@@ -67,7 +67,8 @@ fn valid_id(id: &str) -> bool {
     let part = |s: &str| {
         !s.is_empty()
             && s.len() <= 64
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     };
     part(connector) && part(card)
 }
@@ -94,7 +95,14 @@ mod tests {
     fn ids_are_connector_dot_name() {
         let scopes = vec!["default".to_string()];
         assert!(check(manifest("asana.read-user"), &scopes).is_ok());
-        for bad in ["asana", "Asana.read", "asana.", ".x", "asana.read user", "a.b.c"] {
+        for bad in [
+            "asana",
+            "Asana.read",
+            "asana.",
+            ".x",
+            "asana.read user",
+            "a.b.c",
+        ] {
             assert!(check(manifest(bad), &scopes).is_err(), "{bad}");
         }
     }
@@ -103,9 +111,15 @@ mod tests {
     fn unknown_scopes_and_bad_schemas_are_refused() {
         let mut m = manifest("asana.x");
         m.scopes = vec!["admin".into()];
-        assert!(check(m, &["default".to_string()]).unwrap_err().contains("admin"));
+        assert!(check(m, &["default".to_string()])
+            .err()
+            .unwrap()
+            .contains("admin"));
         let mut m = manifest("asana.x");
         m.input_schema = json!({"type": 5});
-        assert!(check(m, &["default".to_string()]).unwrap_err().contains("input_schema"));
+        assert!(check(m, &["default".to_string()])
+            .err()
+            .unwrap()
+            .contains("input_schema"));
     }
 }

@@ -20,13 +20,15 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline,
+};
 
 use crate::capability::{Grant, HttpCall, HttpCapability};
 use bindings::{CardWorld, CardWorldPre};
 pub use error::{CardErrorKind, RunError};
-pub use manifest::Manifest;
 use manifest::CheckedManifest;
+pub use manifest::Manifest;
 use state::RunState;
 
 /// The version of the card contract (`schemas/wit`) this host runs.
@@ -178,7 +180,11 @@ impl Runtime {
     }
 
     /// Compile a component and load it as a card.
-    pub async fn load(&self, bytes: &[u8], known_scopes: &[String]) -> Result<LoadedCard, LoadError> {
+    pub async fn load(
+        &self,
+        bytes: &[u8],
+        known_scopes: &[String],
+    ) -> Result<LoadedCard, LoadError> {
         let digest = hash(bytes);
         let component = match &self.config.cache_dir {
             Some(dir) => cache::compile_cached(&self.engine, dir, &digest, bytes),
@@ -207,7 +213,11 @@ impl Runtime {
     }
 
     async fn read_manifest(&self, pre: &CardWorldPre<RunState>) -> Result<Manifest, LoadError> {
-        let _slot = self.slots.acquire().await.map_err(|e| LoadError::Invalid(e.to_string()))?;
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| LoadError::Invalid(e.to_string()))?;
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut store = self.store(RunState::new(None, deadline, self.config.memory_limit));
         let world = pre
@@ -424,11 +434,17 @@ fn from_card_error(e: bindings::CardError, calls: &[HttpCall]) -> RunError {
 /// Refuse components that are not cards of the version this host runs.
 fn check_world(engine: &Engine, component: &Component) -> Result<(), LoadError> {
     let ty = component.component_type();
-    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+    let exports: Vec<String> = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
     if exports.iter().any(|n| n == CARD_EXPORT) {
         return Ok(());
     }
-    if let Some(other) = exports.iter().find_map(|n| n.strip_prefix("cardhost:card/card@")) {
+    if let Some(other) = exports
+        .iter()
+        .find_map(|n| n.strip_prefix("cardhost:card/card@"))
+    {
         return Err(LoadError::UnsupportedWorld {
             found: other.to_string(),
         });

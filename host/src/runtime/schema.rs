@@ -100,9 +100,13 @@ mod tests {
 
     #[test]
     fn names_nested_and_unknown_fields() {
-        let v = schema().check(&json!({"user": "me", "projects": ["a", 7]})).unwrap_err();
+        let v = schema()
+            .check(&json!({"user": "me", "projects": ["a", 7]}))
+            .unwrap_err();
         assert_eq!(v.field.as_deref(), Some("projects[1]"));
-        let v = schema().check(&json!({"user": "me", "secret": "hunter2"})).unwrap_err();
+        let v = schema()
+            .check(&json!({"user": "me", "secret": "hunter2"}))
+            .unwrap_err();
         assert_eq!(v.field.as_deref(), Some("secret"));
         assert!(!v.message.contains("hunter2"), "{}", v.message);
     }

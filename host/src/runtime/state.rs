@@ -129,7 +129,10 @@ impl ResourceLimiter for MemoryLimiter {
     ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.exceeded = true;
-            wasmtime::bail!("the card asked for {desired} bytes of memory; the limit is {}", self.limit);
+            wasmtime::bail!(
+                "the card asked for {desired} bytes of memory; the limit is {}",
+                self.limit
+            );
         }
         Ok(true)
     }

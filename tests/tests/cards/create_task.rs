@@ -15,7 +15,11 @@ async fn setup() -> (FakeAsana, Host, String) {
 }
 
 fn sent(fake: &FakeAsana) -> Value {
-    let req = fake.requests().into_iter().find(|r| r.method == "POST" && r.path == "/api/1.0/tasks").expect("POST /tasks");
+    let req = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path == "/api/1.0/tasks")
+        .expect("POST /tasks");
     req.json().expect("JSON body")["data"].clone()
 }
 
@@ -38,7 +42,10 @@ async fn in_a_workspace_with_assignee_and_due_date() {
     assert_eq!(out["assignee"]["gid"], seed::GRACE_HOPPER_GID);
     assert_eq!(out["due_on"], "2027-02-28");
     assert_eq!(out["workspace"]["gid"], seed::WORKSPACE_GID);
-    assert!(out["permalink_url"].as_str().unwrap().starts_with("https://"));
+    assert!(out["permalink_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
     let data = sent(&fake);
     assert_eq!(data["workspace"], seed::WORKSPACE_GID);
     assert_eq!(data["assignee"], seed::GRACE_HOPPER_GID);
@@ -49,7 +56,11 @@ async fn in_a_workspace_with_assignee_and_due_date() {
 async fn in_a_project_and_under_a_parent() {
     let (fake, host, conn) = setup().await;
     let (status, body) = host
-        .run("asana.create-task", &conn, json!({"name": "In project", "projects": [seed::PROJECT_GID]}))
+        .run(
+            "asana.create-task",
+            &conn,
+            json!({"name": "In project", "projects": [seed::PROJECT_GID]}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["output"]["projects"][0]["gid"], seed::PROJECT_GID);
@@ -60,13 +71,18 @@ async fn in_a_project_and_under_a_parent() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(sent(&fake)["parent"], seed::PARENT_TASK_GID);
-    assert!(body["output"]["due_at"].as_str().unwrap().starts_with("2027-03-01T09:30:00"));
+    assert!(body["output"]["due_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2027-03-01T09:30:00"));
 }
 
 #[tokio::test]
 async fn falls_back_to_the_default_workspace() {
     let (fake, host, conn) = setup().await;
-    let (status, body) = host.run("asana.create-task", &conn, json!({"name": "Anywhere"})).await;
+    let (status, body) = host
+        .run("asana.create-task", &conn, json!({"name": "Anywhere"}))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(sent(&fake)["workspace"], seed::WORKSPACE_GID);
 }
@@ -75,20 +91,45 @@ async fn falls_back_to_the_default_workspace() {
 async fn validation_errors_name_the_field_and_send_nothing() {
     let (fake, host, conn) = setup().await;
     let cases = [
-        (json!({"notes": "no name", "workspace": seed::WORKSPACE_GID}), "name"),
-        (json!({"name": "x", "workspace": seed::WORKSPACE_GID, "due_on": "2027-02-30"}), "due_on"),
-        (json!({"name": "x", "workspace": seed::WORKSPACE_GID, "due_at": "tomorrow"}), "due_at"),
-        (json!({"name": "x", "workspace": seed::WORKSPACE_GID, "due_on": "2027-02-01", "due_at": "2027-02-01T10:00:00Z"}), "due_at"),
-        (json!({"name": "x", "workspace": seed::WORKSPACE_GID, "notes": "a", "html_notes": "<body>b</body>"}), "html_notes"),
-        (json!({"name": "x", "workspace": seed::WORKSPACE_GID, "priority": "high"}), "priority"),
+        (
+            json!({"notes": "no name", "workspace": seed::WORKSPACE_GID}),
+            "name",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "due_on": "2027-02-30"}),
+            "due_on",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "due_at": "tomorrow"}),
+            "due_at",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "due_on": "2027-02-01", "due_at": "2027-02-01T10:00:00Z"}),
+            "due_at",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "notes": "a", "html_notes": "<body>b</body>"}),
+            "html_notes",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "priority": "high"}),
+            "priority",
+        ),
     ];
     for (input, field) in cases {
         let (status, body) = host.run("asana.create-task", &conn, input.clone()).await;
         assert_eq!(status, 400, "{input} -> {body}");
         let got = body["error"]["field"].as_str().unwrap_or_default();
-        assert!(got == field || (field == "due_at" && got == "due_on"), "{input}: expected field {field}, got {body}");
+        assert!(
+            got == field || (field == "due_at" && got == "due_on"),
+            "{input}: expected field {field}, got {body}"
+        );
     }
-    assert!(fake.requests().is_empty(), "nothing reached the provider: {:?}", fake.requests().len());
+    assert!(
+        fake.requests().is_empty(),
+        "nothing reached the provider: {:?}",
+        fake.requests().len()
+    );
 }
 
 #[tokio::test]
@@ -96,7 +137,10 @@ async fn without_any_location_the_error_names_all_three_fields() {
     let fake = FakeAsana::start().await;
     let host = Host::start_in(&fake, tempfile::tempdir().unwrap().keep().as_path(), &[]).await;
     let (status, body) = host
-        .post("/connections", json!({"connector": "asana", "nickname": "no-ws", "access_token": seed::PAT}))
+        .post(
+            "/connections",
+            json!({"connector": "asana", "nickname": "no-ws", "access_token": seed::PAT}),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     let conn = body["connection"]["id"].as_str().unwrap().to_string();
@@ -108,7 +152,9 @@ async fn without_any_location_the_error_names_all_three_fields() {
         })
         .await
         .unwrap();
-    let (status, body) = host.run("asana.create-task", &conn, json!({"name": "Nowhere"})).await;
+    let (status, body) = host
+        .run("asana.create-task", &conn, json!({"name": "Nowhere"}))
+        .await;
     assert_eq!(status, 400, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     for field in ["workspace", "projects", "parent"] {
@@ -120,7 +166,11 @@ async fn without_any_location_the_error_names_all_three_fields() {
 async fn the_provider_rejecting_an_id_is_reported_with_its_field() {
     let (_fake, host, conn) = setup().await;
     let (status, body) = host
-        .run("asana.create-task", &conn, json!({"name": "x", "workspace": seed::WORKSPACE_GID, "assignee": "424242"}))
+        .run(
+            "asana.create-task",
+            &conn,
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "assignee": "424242"}),
+        )
         .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["field"], "assignee");

@@ -12,21 +12,33 @@ async fn reads_me_with_the_connection_token_the_card_never_sees() {
     let host = Host::start(&fake).await;
     let conn = host.token_connection("ada", false).await;
     fake.clear_requests();
-    let (status, body) = host.run("asana.read-user", &conn, json!({"user": "me"})).await;
+    let (status, body) = host
+        .run("asana.read-user", &conn, json!({"user": "me"}))
+        .await;
     assert_eq!(status, 200, "{body}");
     let out = &body["output"];
     assert_eq!(out["gid"], seed::ME_GID);
     assert_eq!(out["name"], seed::ME_NAME);
     assert_eq!(out["email"], seed::ME_EMAIL);
-    assert!(out["workspaces"].as_array().unwrap().iter().any(|w| w["gid"] == seed::WORKSPACE_GID));
+    assert!(out["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["gid"] == seed::WORKSPACE_GID));
     assert!(out.get("secondary_emails").is_none(), "{out}");
     let reqs = fake.requests();
     assert_eq!(reqs.len(), 1, "one call to the provider");
     assert_eq!(reqs[0].path, "/api/1.0/users/me");
-    assert_eq!(reqs[0].header("authorization"), Some(format!("Bearer {}", seed::PAT).as_str()));
+    assert_eq!(
+        reqs[0].header("authorization"),
+        Some(format!("Bearer {}", seed::PAT).as_str())
+    );
     assert_eq!(body["calls"][0]["status"], 200);
     assert_eq!(body["calls"][0]["path"], "/api/1.0/users/me");
-    assert!(!body.to_string().contains(seed::PAT), "the run report leaks the token");
+    assert!(
+        !body.to_string().contains(seed::PAT),
+        "the run report leaks the token"
+    );
 }
 
 #[tokio::test]
@@ -34,10 +46,22 @@ async fn reads_by_gid_and_by_email() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
     let conn = host.token_connection("ada", false).await;
-    let (status, body) = host.run("asana.read-user", &conn, json!({"user": seed::GRACE_HOPPER_GID})).await;
+    let (status, body) = host
+        .run(
+            "asana.read-user",
+            &conn,
+            json!({"user": seed::GRACE_HOPPER_GID}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["output"]["email"], seed::GRACE_HOPPER_EMAIL);
-    let (status, body) = host.run("asana.read-user", &conn, json!({"user": seed::ALAN_TURING_EMAIL})).await;
+    let (status, body) = host
+        .run(
+            "asana.read-user",
+            &conn,
+            json!({"user": seed::ALAN_TURING_EMAIL}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["output"]["gid"], seed::ALAN_TURING_GID);
 }
@@ -48,9 +72,18 @@ async fn service_account_token_adds_secondary_emails_via_scim() {
     let host = Host::start(&fake).await;
     let conn = host.token_connection("ada-sa", true).await;
     fake.clear_requests();
-    let (status, body) = host.run("asana.read-user", &conn, json!({"user": seed::GRACE_HOPPER_GID})).await;
+    let (status, body) = host
+        .run(
+            "asana.read-user",
+            &conn,
+            json!({"user": seed::GRACE_HOPPER_GID}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["output"]["secondary_emails"], json!([seed::GRACE_HOPPER_SECONDARY_EMAIL]));
+    assert_eq!(
+        body["output"]["secondary_emails"],
+        json!([seed::GRACE_HOPPER_SECONDARY_EMAIL])
+    );
     let scim = fake
         .requests()
         .into_iter()
@@ -68,17 +101,28 @@ async fn unknown_user_and_bad_input_are_clear_errors() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
     let conn = host.token_connection("ada", false).await;
-    let (status, body) = host.run("asana.read-user", &conn, json!({"user": "999999"})).await;
+    let (status, body) = host
+        .run("asana.read-user", &conn, json!({"user": "999999"}))
+        .await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error"]["code"], "not_found");
     fake.clear_requests();
     let (status, body) = host.run("asana.read-user", &conn, json!({})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["field"], "user");
-    let (status, body) = host.run("asana.read-user", &conn, json!({"user": "me", "color": "red"})).await;
+    let (status, body) = host
+        .run(
+            "asana.read-user",
+            &conn,
+            json!({"user": "me", "color": "red"}),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["field"], "color");
-    assert!(fake.requests().is_empty(), "invalid input never reaches the provider");
+    assert!(
+        fake.requests().is_empty(),
+        "invalid input never reaches the provider"
+    );
 }
 
 #[tokio::test]
@@ -86,10 +130,16 @@ async fn an_invalid_token_gives_a_clear_unauthorized_error() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
     let card = host.app.card("asana.read-user").await.unwrap();
-    let (report, _) = crate::sandbox::run_with_token(&host, &card, json!({"user": "me"}), "2/not-a-real-token").await;
+    let (report, _) =
+        crate::sandbox::run_with_token(&host, &card, json!({"user": "me"}), "2/not-a-real-token")
+            .await;
     match report.result {
         Err(cardhost::runtime::RunError::Card { kind, message, .. }) => {
-            assert_eq!(kind, cardhost::runtime::CardErrorKind::Unauthorized, "{message}");
+            assert_eq!(
+                kind,
+                cardhost::runtime::CardErrorKind::Unauthorized,
+                "{message}"
+            );
         }
         other => panic!("expected an unauthorized card error, got {other:?}"),
     }
@@ -102,9 +152,19 @@ async fn waits_out_a_429_then_succeeds() {
     let host = Host::start(&fake).await;
     let conn = host.token_connection("ada", false).await;
     fake.clear_requests();
-    fake.inject(cardhost_tests::fake_asana::Fault::rate_limit("/api/1.0/users/me", 1, 1));
-    let (status, body) = host.run("asana.read-user", &conn, json!({"user": "me"})).await;
+    fake.inject(cardhost_tests::fake_asana::Fault::rate_limit(
+        "/api/1.0/users/me",
+        1,
+        1,
+    ));
+    let (status, body) = host
+        .run("asana.read-user", &conn, json!({"user": "me"}))
+        .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(fake.count("GET", "/api/1.0/users/me"), 2, "one 429, one success");
+    assert_eq!(
+        fake.count("GET", "/api/1.0/users/me"),
+        2,
+        "one 429, one success"
+    );
     assert_eq!(body["calls"][0]["rate_limited"], 1);
 }

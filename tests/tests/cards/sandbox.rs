@@ -13,7 +13,12 @@ use serde_json::{json, Value};
 use crate::common::Host;
 
 /// Run a loaded card with a fixed token against the host's connector.
-pub async fn run_with_token(host: &Host, card: &LoadedCard, input: Value, token: &str) -> (RunReport, ()) {
+pub async fn run_with_token(
+    host: &Host,
+    card: &LoadedCard,
+    input: Value,
+    token: &str,
+) -> (RunReport, ()) {
     let grant = Grant {
         connector: Arc::new(host.app.settings.asana.clone()),
         credentials: Arc::new(StaticCredentials::new(Some(token.to_string().into()), None)),
@@ -25,11 +30,18 @@ pub async fn run_with_token(host: &Host, card: &LoadedCard, input: Value, token:
         default_workspace: Some(seed::WORKSPACE_GID.into()),
         has_service_account: false,
     };
-    (host.app.runtime.run(card, &input, &context, Some(grant)).await, ())
+    (
+        host.app
+            .runtime
+            .run(card, &input, &context, Some(grant))
+            .await,
+        (),
+    )
 }
 
 async fn hostile(host: &Host) -> LoadedCard {
-    let bytes = std::fs::read(format!("{CARDS_DIR}/hostile_card.wasm")).expect("the hostile card is built");
+    let bytes =
+        std::fs::read(format!("{CARDS_DIR}/hostile_card.wasm")).expect("the hostile card is built");
     host.app
         .runtime
         .load(&bytes, &host.app.settings.asana.known_scopes)
@@ -58,8 +70,17 @@ async fn requests_outside_the_allowlist_are_refused() {
     let report = act(&host, &card, json!({"action": "foreign_host"})).await;
     let out = report.result.expect("the card reports what it saw");
     let text = out.to_string();
-    assert!(text.contains("denied") || text.contains("not one of the hosts") || text.contains("refused"), "{text}");
-    assert!(report.calls.iter().all(|c| c.status.is_none()), "no foreign request was sent: {:?}", report.calls);
+    assert!(
+        text.contains("denied")
+            || text.contains("not one of the hosts")
+            || text.contains("refused"),
+        "{text}"
+    );
+    assert!(
+        report.calls.iter().all(|c| c.status.is_none()),
+        "no foreign request was sent: {:?}",
+        report.calls
+    );
     still_serving(&host, &card).await;
 }
 
@@ -73,7 +94,10 @@ async fn card_set_authorization_and_cookie_never_reach_the_provider() {
     assert!(report.result.is_ok(), "{:?}", report.result);
     let reqs = fake.requests();
     assert_eq!(reqs.len(), 1);
-    assert_eq!(reqs[0].header("authorization"), Some(format!("Bearer {}", seed::PAT).as_str()));
+    assert_eq!(
+        reqs[0].header("authorization"),
+        Some(format!("Bearer {}", seed::PAT).as_str())
+    );
     assert!(reqs[0].header("cookie").is_none());
     assert!(!format!("{:?}", reqs[0].headers).contains("stolen"));
     still_serving(&host, &card).await;
@@ -82,20 +106,38 @@ async fn card_set_authorization_and_cookie_never_reach_the_provider() {
 #[tokio::test]
 async fn an_infinite_loop_stops_at_the_deadline() {
     let fake = FakeAsana::start().await;
-    let host = Host::start_in(&fake, tempfile::tempdir().unwrap().keep().as_path(), &[("CARDHOST_RUN_TIMEOUT_SECS", "1")]).await;
+    let host = Host::start_in(
+        &fake,
+        tempfile::tempdir().unwrap().keep().as_path(),
+        &[("CARDHOST_RUN_TIMEOUT_SECS", "1")],
+    )
+    .await;
     let card = hostile(&host).await;
     let report = act(&host, &card, json!({"action": "loop"})).await;
-    assert!(matches!(report.result, Err(RunError::Timeout { .. })), "{:?}", report.result);
+    assert!(
+        matches!(report.result, Err(RunError::Timeout { .. })),
+        "{:?}",
+        report.result
+    );
     still_serving(&host, &card).await;
 }
 
 #[tokio::test]
 async fn a_memory_bomb_is_stopped_by_the_cap() {
     let fake = FakeAsana::start().await;
-    let host = Host::start_in(&fake, tempfile::tempdir().unwrap().keep().as_path(), &[("CARDHOST_MEMORY_LIMIT_MB", "32")]).await;
+    let host = Host::start_in(
+        &fake,
+        tempfile::tempdir().unwrap().keep().as_path(),
+        &[("CARDHOST_MEMORY_LIMIT_MB", "32")],
+    )
+    .await;
     let card = hostile(&host).await;
     let report = act(&host, &card, json!({"action": "memory_bomb"})).await;
-    assert!(matches!(report.result, Err(RunError::OutOfMemory { .. })), "{:?}", report.result);
+    assert!(
+        matches!(report.result, Err(RunError::OutOfMemory { .. })),
+        "{:?}",
+        report.result
+    );
     still_serving(&host, &card).await;
 }
 
@@ -104,11 +146,23 @@ async fn files_and_environment_are_empty() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
     let card = hostile(&host).await;
-    let files = act(&host, &card, json!({"action": "read_file"})).await.result.expect("reports errors");
-    assert!(!files.to_string().contains("root:"), "read /etc/passwd: {files}");
-    let env = act(&host, &card, json!({"action": "env"})).await.result.expect("reports the env");
+    let files = act(&host, &card, json!({"action": "read_file"}))
+        .await
+        .result
+        .expect("reports errors");
+    assert!(
+        !files.to_string().contains("root:"),
+        "read /etc/passwd: {files}"
+    );
+    let env = act(&host, &card, json!({"action": "env"}))
+        .await
+        .result
+        .expect("reports the env");
     let text = env.to_string();
-    assert!(!text.contains("CARDHOST") && !text.contains("ASANA") && !text.contains("PATH"), "{text}");
+    assert!(
+        !text.contains("CARDHOST") && !text.contains("ASANA") && !text.contains("PATH"),
+        "{text}"
+    );
     still_serving(&host, &card).await;
 }
 
@@ -136,7 +190,16 @@ async fn a_card_error_and_an_oversized_output_are_distinct() {
         "{:?}",
         report.result
     );
-    let report = act(&host, &card, json!({"action": "big_output", "size": 2 * 1024 * 1024})).await;
-    assert!(matches!(report.result, Err(RunError::OutputTooLarge { .. })), "{:?}", report.result);
+    let report = act(
+        &host,
+        &card,
+        json!({"action": "big_output", "size": 2 * 1024 * 1024}),
+    )
+    .await;
+    assert!(
+        matches!(report.result, Err(RunError::OutputTooLarge { .. })),
+        "{:?}",
+        report.result
+    );
     still_serving(&host, &card).await;
 }

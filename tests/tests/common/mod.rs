@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-
 use cardhost::app::App;
 use cardhost::config::Settings;
 use cardhost_tests::fake_asana::{seed, FakeAsana};
@@ -63,12 +62,17 @@ impl Host {
 
     /// A host on `dir` with extra env keys (later keys win).
     pub async fn start_in(fake: &FakeAsana, dir: &Path, extra: &[(&str, &str)]) -> Host {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut env: HashMap<String, String> = fake_env(fake).into_iter().collect();
         env.insert("CARDHOST_DATA_DIR".into(), dir.display().to_string());
         env.insert("CARDHOST_PUBLIC_URL".into(), base.clone());
-        env.insert("CARDHOST_CACHE_DIR".into(), shared_cache_dir().display().to_string());
+        env.insert(
+            "CARDHOST_CACHE_DIR".into(),
+            shared_cache_dir().display().to_string(),
+        );
         for (k, v) in extra {
             env.insert(k.to_string(), v.to_string());
         }
@@ -82,7 +86,14 @@ impl Host {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Host { app, base, client, data_dir: dir.to_path_buf(), _tmp: None, server }
+        Host {
+            app,
+            base,
+            client,
+            data_dir: dir.to_path_buf(),
+            _tmp: None,
+            server,
+        }
     }
 
     /// Stop serving and release the store (so the data dir can be reopened).
@@ -103,13 +114,22 @@ impl Host {
 
     /// POST JSON to the API and return status and body.
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self.api(reqwest::Method::POST, path).json(&body).send().await.expect("request");
+        let r = self
+            .api(reqwest::Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
         status_json(r).await
     }
 
     /// GET from the API and return status and body.
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.api(reqwest::Method::GET, path).send().await.expect("request");
+        let r = self
+            .api(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("request");
         status_json(r).await
     }
 
@@ -126,15 +146,21 @@ impl Host {
 
     /// Run a card over REST.
     pub async fn run(&self, card: &str, connection: &str, input: Value) -> (u16, Value) {
-        self.post(&format!("/cards/{card}/run"), serde_json::json!({"connection": connection, "input": input}))
-            .await
+        self.post(
+            &format!("/cards/{card}/run"),
+            serde_json::json!({"connection": connection, "input": input}),
+        )
+        .await
     }
 
     /// Create an OAuth connection and complete its consent at the fake
     /// (approving without a browser); returns the connection id.
     pub async fn oauth_connection(&self, nickname: &str) -> String {
         let (status, body) = self
-            .post("/connections", serde_json::json!({"connector": "asana", "nickname": nickname}))
+            .post(
+                "/connections",
+                serde_json::json!({"connector": "asana", "nickname": nickname}),
+            )
             .await;
         assert_eq!(status, 201, "{body}");
         let id = body["connection"]["id"].as_str().unwrap().to_string();
@@ -147,8 +173,18 @@ impl Host {
 
     /// Follow an authorize URL with the fake's approve flag; the callback URL it redirects to.
     pub async fn approve(&self, authorize_url: &str) -> String {
-        let r = self.client.get(format!("{authorize_url}&approve=1")).send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 302, "{}", r.text().await.unwrap_or_default());
+        let r = self
+            .client
+            .get(format!("{authorize_url}&approve=1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status().as_u16(),
+            302,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
         r.headers()["location"].to_str().unwrap().to_string()
     }
 }
@@ -156,7 +192,10 @@ impl Host {
 pub async fn status_json(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// Every file under `dir`, as bytes.

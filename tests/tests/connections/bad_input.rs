@@ -21,15 +21,64 @@ async fn each_bad_body_is_a_clear_error_and_nothing_is_stored() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
     let cases: Vec<(String, u16, &str, Option<&str>)> = vec![
-        ("{\"connector\": \"asana\", ".into(), 400, "malformed_json", None),
-        (json!({"connector": "asana", "nickname": 7}).to_string(), 400, "invalid_body", Some("nickname")),
-        (json!({"connector": "asana", "nickname": "a", "colour": "red"}).to_string(), 400, "invalid_body", Some("colour")),
-        (json!({"connector": "asana"}).to_string(), 400, "invalid_body", Some("nickname")),
-        (json!({"connector": "trello", "nickname": "a"}).to_string(), 400, "unknown_connector", Some("connector")),
-        (json!({"connector": "asana", "nickname": "  "}).to_string(), 400, "invalid_input", Some("nickname")),
-        (json!({"connector": "asana", "nickname": "a", "scopes": ["admin"]}).to_string(), 400, "invalid_input", Some("scopes")),
-        (json!({"connector": "asana", "nickname": "a", "access_token": "2/not-valid"}).to_string(), 422, "token_rejected", Some("access_token")),
-        (format!("{{\"connector\": \"asana\", \"nickname\": \"{}\"}}", "x".repeat(300 * 1024)), 413, "body_too_large", None),
+        (
+            "{\"connector\": \"asana\", ".into(),
+            400,
+            "malformed_json",
+            None,
+        ),
+        (
+            json!({"connector": "asana", "nickname": 7}).to_string(),
+            400,
+            "invalid_body",
+            Some("nickname"),
+        ),
+        (
+            json!({"connector": "asana", "nickname": "a", "colour": "red"}).to_string(),
+            400,
+            "invalid_body",
+            Some("colour"),
+        ),
+        (
+            json!({"connector": "asana"}).to_string(),
+            400,
+            "invalid_body",
+            Some("nickname"),
+        ),
+        (
+            json!({"connector": "trello", "nickname": "a"}).to_string(),
+            400,
+            "unknown_connector",
+            Some("connector"),
+        ),
+        (
+            json!({"connector": "asana", "nickname": "  "}).to_string(),
+            400,
+            "invalid_input",
+            Some("nickname"),
+        ),
+        (
+            json!({"connector": "asana", "nickname": "a", "scopes": ["admin"]}).to_string(),
+            400,
+            "invalid_input",
+            Some("scopes"),
+        ),
+        (
+            json!({"connector": "asana", "nickname": "a", "access_token": "2/not-valid"})
+                .to_string(),
+            422,
+            "token_rejected",
+            Some("access_token"),
+        ),
+        (
+            format!(
+                "{{\"connector\": \"asana\", \"nickname\": \"{}\"}}",
+                "x".repeat(300 * 1024)
+            ),
+            413,
+            "body_too_large",
+            None,
+        ),
     ];
     for (body, status, code, field) in cases {
         let (s, b) = raw(&host, &body).await;
@@ -46,13 +95,26 @@ async fn duplicate_nicknames_and_unknown_ids() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
     host.token_connection("Team", false).await;
-    let (s, b) = host.post("/connections", json!({"connector": "asana", "nickname": " team "})).await;
+    let (s, b) = host
+        .post(
+            "/connections",
+            json!({"connector": "asana", "nickname": " team "}),
+        )
+        .await;
     assert_eq!(s, 409, "{b}");
     assert_eq!(b["error"]["code"], "duplicate_nickname");
     assert_eq!(b["error"]["field"], "nickname");
-    let (s, _) = host.get("/connections/00000000-0000-0000-0000-000000000000").await;
+    let (s, _) = host
+        .get("/connections/00000000-0000-0000-0000-000000000000")
+        .await;
     assert_eq!(s, 404);
-    let (s, b) = host.run("asana.read-user", "no-such-connection", json!({"user": "me"})).await;
+    let (s, b) = host
+        .run(
+            "asana.read-user",
+            "no-such-connection",
+            json!({"user": "me"}),
+        )
+        .await;
     assert_eq!(s, 404, "{b}");
     assert_eq!(b["error"]["field"], "connection");
     let (s, b) = host.run("asana.no-such-card", "Team", json!({})).await;

@@ -12,7 +12,12 @@ async fn oauth_connect_run_refresh_storm_reauth_and_delete() {
     let host = Host::start(&fake).await;
 
     // Create: pending, with an authorize URL carrying state and PKCE S256.
-    let (status, body) = host.post("/connections", json!({"connector": "asana", "nickname": "Team Asana"})).await;
+    let (status, body) = host
+        .post(
+            "/connections",
+            json!({"connector": "asana", "nickname": "Team Asana"}),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["connection"]["status"], "pending");
     let id = body["connection"]["id"].as_str().unwrap().to_string();
@@ -34,11 +39,21 @@ async fn oauth_connect_run_refresh_storm_reauth_and_delete() {
     assert!(conn["token_expires_at"].is_string());
 
     // All three cards run on it.
-    let (s, b) = host.run("asana.read-user", &id, json!({"user": "me"})).await;
+    let (s, b) = host
+        .run("asana.read-user", &id, json!({"user": "me"}))
+        .await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = host.run("asana.search-user", &id, json!({"query": "Grace"})).await;
+    let (s, b) = host
+        .run("asana.search-user", &id, json!({"query": "Grace"}))
+        .await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = host.run("asana.create-task", &id, json!({"name": "From OAuth", "workspace": seed::WORKSPACE_GID})).await;
+    let (s, b) = host
+        .run(
+            "asana.create-task",
+            &id,
+            json!({"name": "From OAuth", "workspace": seed::WORKSPACE_GID}),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
 
     // Expire the token and run 50 cards at once: exactly one refresh.
@@ -48,32 +63,52 @@ async fn oauth_connect_run_refresh_storm_reauth_and_delete() {
     for (status, body) in join_all(runs).await {
         assert_eq!(status, 200, "{body}");
     }
-    assert_eq!(fake.token_grants("refresh_token") - refreshes_before, 1, "single-flight refresh");
+    assert_eq!(
+        fake.token_grants("refresh_token") - refreshes_before,
+        1,
+        "single-flight refresh"
+    );
 
     // Revoke the refresh token at the provider: the next run needs reauth.
     let refresh = fake.refresh_tokens().last().unwrap().clone();
     fake.revoke_refresh_token(&refresh);
-    let (status, body) = host.run("asana.read-user", &id, json!({"user": "me"})).await;
+    let (status, body) = host
+        .run("asana.read-user", &id, json!({"user": "me"}))
+        .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "needs_reauth");
     let (_, conn) = host.get(&format!("/connections/{id}")).await;
     assert_eq!(conn["status"], "needs_reauth");
-    assert!(conn["status_message"].as_str().unwrap().contains("Reauthorize"));
+    assert!(conn["status_message"]
+        .as_str()
+        .unwrap()
+        .contains("Reauthorize"));
 
     // Reauthorize: connected again.
-    let (status, body) = host.post(&format!("/connections/{id}/authorize"), json!({})).await;
+    let (status, body) = host
+        .post(&format!("/connections/{id}/authorize"), json!({}))
+        .await;
     assert_eq!(status, 200, "{body}");
     let callback = host.approve(body["authorize_url"].as_str().unwrap()).await;
-    assert_eq!(host.client.get(&callback).send().await.unwrap().status(), 200);
-    let (s, b) = host.run("asana.read-user", &id, json!({"user": "me"})).await;
+    assert_eq!(
+        host.client.get(&callback).send().await.unwrap().status(),
+        200
+    );
+    let (s, b) = host
+        .run("asana.read-user", &id, json!({"user": "me"}))
+        .await;
     assert_eq!(s, 200, "{b}");
 
     // Delete: the fake saw the revoke; the record and its secrets are gone.
     let live_refresh = fake.refresh_tokens().last().unwrap().clone();
-    let r = host.api(reqwest::Method::DELETE, &format!("/connections/{id}")).send().await.unwrap();
+    let r = host
+        .api(reqwest::Method::DELETE, &format!("/connections/{id}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let deleted: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(deleted["revocation"], "revoked");
+    assert_eq!(deleted["revocation"], "revoked", "{deleted}");
     assert!(fake.revocations().contains(&live_refresh));
     let (status, _) = host.get(&format!("/connections/{id}")).await;
     assert_eq!(status, 404);
@@ -85,7 +120,9 @@ async fn token_connections_test_rename_and_service_account() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
     let id = host.token_connection("pat", false).await;
-    let (status, body) = host.post(&format!("/connections/{id}/test"), json!({})).await;
+    let (status, body) = host
+        .post(&format!("/connections/{id}/test"), json!({}))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["ok"], true);
     assert_eq!(body["account"]["name"], seed::ME_NAME);
@@ -100,9 +137,21 @@ async fn token_connections_test_rename_and_service_account() {
     let conn: serde_json::Value = r.json().await.unwrap();
     assert_eq!(conn["nickname"], "Renamed");
     assert_eq!(conn["has_service_account_token"], true);
-    let (_, body) = host.run("asana.read-user", "Renamed", json!({"user": seed::GRACE_HOPPER_GID})).await;
-    assert_eq!(body["output"]["secondary_emails"], json!([seed::GRACE_HOPPER_SECONDARY_EMAIL]), "{body}");
-    let (_, health) = host.post(&format!("/connections/{id}/test"), json!({})).await;
+    let (_, body) = host
+        .run(
+            "asana.read-user",
+            "Renamed",
+            json!({"user": seed::GRACE_HOPPER_GID}),
+        )
+        .await;
+    assert_eq!(
+        body["output"]["secondary_emails"],
+        json!([seed::GRACE_HOPPER_SECONDARY_EMAIL]),
+        "{body}"
+    );
+    let (_, health) = host
+        .post(&format!("/connections/{id}/test"), json!({}))
+        .await;
     assert_eq!(health["service_account"]["ok"], true, "{health}");
 
     let r = host
@@ -113,7 +162,11 @@ async fn token_connections_test_rename_and_service_account() {
         .unwrap();
     let conn: serde_json::Value = r.json().await.unwrap();
     assert_eq!(conn["has_service_account_token"], false);
-    let r = host.api(reqwest::Method::DELETE, &format!("/connections/{id}")).send().await.unwrap();
+    let r = host
+        .api(reqwest::Method::DELETE, &format!("/connections/{id}"))
+        .send()
+        .await
+        .unwrap();
     let deleted: serde_json::Value = r.json().await.unwrap();
     assert_eq!(deleted["revocation"], "not_applicable");
 }
@@ -159,5 +212,7 @@ async fn org_settings_are_verified_before_they_are_saved() {
     assert_eq!(body["client_verified"], true);
     assert_eq!(body["connect_needed"], true);
     assert_eq!(body["settings"]["has_client_secret"], true);
-    assert!(!body.to_string().contains(seed::CLIENT_SECRET) && !body.to_string().contains(seed::PAT));
+    assert!(
+        !body.to_string().contains(seed::CLIENT_SECRET) && !body.to_string().contains(seed::PAT)
+    );
 }

@@ -165,3 +165,34 @@ impl Card for Hostile {
 }
 
 export_card!(Hostile);
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    fn run(input: Value) -> Result<Value, CardError> {
+        __cardhost_run(&input.to_string(), &Context::new("asana"))
+            .map(|out| serde_json::from_str(&out).unwrap())
+    }
+
+    #[test]
+    fn harmless_actions() {
+        let input = json!({"action": "echo", "anything": [1, {"a": null}]});
+        assert_eq!(run(input.clone()).unwrap(), input);
+        assert_eq!(
+            run(json!({"action": "big_output", "size": 5})).unwrap(),
+            "xxxxx"
+        );
+        let err = run(json!({"action": "error"})).unwrap_err();
+        assert_eq!(
+            (err.kind, err.field.as_deref()),
+            (ErrorKind::InvalidInput, Some("action"))
+        );
+        let err = run(json!({"action": "nope"})).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("action"));
+        let m = __cardhost_manifest();
+        let schema: Value = serde_json::from_str(&m.input_schema).unwrap();
+        assert_eq!(schema["required"], json!(["action"]));
+        assert_ne!(schema["additionalProperties"], false);
+    }
+}
