@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::connections::Connections;
 use crate::connectors::Registry;
 use crate::error::{AppError, Kind};
+use crate::flows::{FlowTasks, Retention};
 use crate::oauth::OAuthHttp;
 use crate::runtime::catalogue::Catalogue;
 use crate::runtime::{CardErrorKind, LoadedCard, LogLine, RunContext, RunError, Runtime};
@@ -27,6 +28,10 @@ pub struct App {
     pub catalogue: Arc<Catalogue>,
     pub registry: Registry,
     pub connections: Connections,
+    /// Flow runs going on in the background.
+    pub flow_tasks: FlowTasks,
+    /// How much run history each flow keeps.
+    pub retention: Retention,
 }
 
 /// A card run as the API reports it.
@@ -44,16 +49,20 @@ pub struct CardRun {
 }
 
 /// Why a run failed, as the API reports it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct RunFailure {
     /// Decides the HTTP status of a failed run.
-    #[serde(skip)]
+    #[serde(skip, default = "internal_kind")]
     pub kind: Kind,
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     pub retryable: bool,
+}
+
+fn internal_kind() -> Kind {
+    Kind::Internal
 }
 
 impl RunFailure {
@@ -107,7 +116,7 @@ impl App {
         let runtime = Arc::new(Runtime::new(settings.runtime.clone(), http.clone())?);
         let scopes = settings.asana.known_scopes.clone();
         let started = Instant::now();
-        let catalogue = Arc::new(Catalogue::with_builtins(&runtime, &scopes).await?);
+        let catalogue = Arc::new(Catalogue::open(runtime.clone(), store.clone(), scopes).await?);
         tracing::info!(
             cards = catalogue.all().await.len(),
             ms = started.elapsed().as_millis() as u64,
@@ -120,14 +129,29 @@ impl App {
             http,
             OAuthHttp::new()?,
         );
+        let interrupted = crate::flows::history::mark_interrupted(&store).await?;
+        if interrupted > 0 {
+            tracing::warn!(
+                runs = interrupted,
+                "flow runs cut short by the last stop are marked interrupted"
+            );
+        }
         Ok(App {
+            retention: settings.retention.clone(),
             settings,
             store,
             runtime,
             catalogue,
             registry,
             connections,
+            flow_tasks: FlowTasks::default(),
         })
+    }
+
+    /// Stop background work: flow runs in progress are aborted (and marked
+    /// `interrupted` at the next start).
+    pub fn shutdown(&self) {
+        self.flow_tasks.abort_all();
     }
 
     /// A card by id, or a 404.

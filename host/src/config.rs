@@ -23,6 +23,8 @@ pub mod keys {
     pub const MAX_CONCURRENT_RUNS: &str = "CARDHOST_MAX_CONCURRENT_RUNS";
     pub const REFRESH_MARGIN_SECS: &str = "CARDHOST_REFRESH_MARGIN_SECS";
     pub const CACHE_DIR: &str = "CARDHOST_CACHE_DIR";
+    pub const RUN_RETENTION_COUNT: &str = "CARDHOST_RUN_RETENTION_COUNT";
+    pub const RUN_RETENTION_DAYS: &str = "CARDHOST_RUN_RETENTION_DAYS";
     pub const ASANA_API_BASE_URL: &[&str] = &["ASANA_API_BASE_URL"];
     pub const ASANA_AUTHORIZATION_URL: &[&str] =
         &["ASANA_AUTHORIZATION_URL", "ASANA_AUTHORIZE_URL"];
@@ -90,6 +92,8 @@ pub struct Settings {
     pub refresh_margin: Duration,
     pub asana: Connector,
     pub asana_app: AppCredentials,
+    /// How much run history each flow keeps.
+    pub retention: crate::flows::Retention,
 }
 
 /// A setting that could not be read.
@@ -168,6 +172,18 @@ impl Settings {
                 get(keys::REFRESH_MARGIN_SECS),
                 300,
             )?),
+            retention: crate::flows::Retention {
+                max_runs: parse(
+                    keys::RUN_RETENTION_COUNT,
+                    get(keys::RUN_RETENTION_COUNT),
+                    1000,
+                )?,
+                max_age: Duration::from_secs(
+                    parse::<u64>(keys::RUN_RETENTION_DAYS, get(keys::RUN_RETENTION_DAYS), 30)?
+                        * 24
+                        * 3600,
+                ),
+            },
             asana,
             asana_app: AppCredentials {
                 client_id: first(keys::ASANA_CLIENT_ID),

@@ -29,9 +29,23 @@ impl SchemaCheck {
 
     /// Check a value; on failure the first violation, in document order.
     pub fn check(&self, value: &Value) -> Result<(), SchemaViolation> {
-        let Some(error) = self.validator.iter_errors(value).next() else {
-            return Ok(());
-        };
+        match self.violations(value).into_iter().next() {
+            None => Ok(()),
+            Some(v) => Err(v),
+        }
+    }
+
+    /// Every way a value fails the schema.
+    pub fn violations(&self, value: &Value) -> Vec<SchemaViolation> {
+        self.validator
+            .iter_errors(value)
+            .map(|e| violation(&e))
+            .collect()
+    }
+}
+
+fn violation(error: &jsonschema::ValidationError<'_>) -> SchemaViolation {
+    {
         let mut segments: Vec<String> = error
             .instance_path()
             .to_string()
@@ -55,7 +69,7 @@ impl SchemaCheck {
             Some(f) => format!("{f}: {}", error.masked()),
             None => error.masked().to_string(),
         };
-        Err(SchemaViolation { field, message })
+        SchemaViolation { field, message }
     }
 }
 

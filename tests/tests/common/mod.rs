@@ -100,6 +100,7 @@ impl Host {
     pub async fn stop(self) -> Option<tempfile::TempDir> {
         self.server.abort();
         let _ = self.server.await;
+        self.app.shutdown();
         self.app.store.flush().await.expect("flush");
         drop(self.app);
         self._tmp

@@ -30,6 +30,23 @@ enum Action {
     Http,
     /// Fails with an invalid-input error naming `action`.
     Error,
+    /// Returns an array, breaking its own output schema (an object).
+    BadOutput,
+}
+
+/// The output: any JSON object (`big_output` and `bad_output` break this on purpose).
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Output(Value);
+
+impl JsonSchema for Output {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HostileOutput".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "object"})
+    }
 }
 
 /// Which credential the `http` action asks for.
@@ -64,7 +81,7 @@ struct Hostile;
 
 impl Card for Hostile {
     type Input = Input;
-    type Output = Value;
+    type Output = Output;
     const ID: &'static str = "test.hostile";
     const NAME: &'static str = "Hostile";
     const DESCRIPTION: &'static str = "Tries what a card must not do; for the sandbox tests only.";
@@ -72,95 +89,100 @@ impl Card for Hostile {
     const SCOPES: &'static [&'static str] = &["default"];
     const USES_SERVICE_ACCOUNT: bool = false;
 
-    fn run(input: Input, ctx: &Context) -> Result<Value, CardError> {
-        match input.action {
-            Action::Echo => Ok(serde_json::to_value(&input)?),
-            Action::Loop => {
-                let mut n: u64 = 0;
-                loop {
-                    n = std::hint::black_box(n.wrapping_add(1));
-                }
+    fn run(input: Input, ctx: &Context) -> Result<Output, CardError> {
+        act(input, ctx).map(Output)
+    }
+}
+
+fn act(input: Input, ctx: &Context) -> Result<Value, CardError> {
+    match input.action {
+        Action::Echo => Ok(serde_json::to_value(&input)?),
+        Action::Loop => {
+            let mut n: u64 = 0;
+            loop {
+                n = std::hint::black_box(n.wrapping_add(1));
             }
-            Action::MemoryBomb => {
-                let mut hoard: Vec<Vec<u8>> = Vec::new();
-                loop {
-                    let mut chunk = vec![0u8; 1 << 20];
-                    for i in (0..chunk.len()).step_by(4096) {
-                        chunk[i] = (hoard.len() % 251) as u8 + 1;
-                    }
-                    hoard.push(std::hint::black_box(chunk));
+        }
+        Action::MemoryBomb => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                let mut chunk = vec![0u8; 1 << 20];
+                for i in (0..chunk.len()).step_by(4096) {
+                    chunk[i] = (hoard.len() % 251) as u8 + 1;
                 }
+                hoard.push(std::hint::black_box(chunk));
             }
-            Action::ReadFile => {
-                let mut found = serde_json::Map::new();
-                for path in ["/etc/passwd", ".", "/"] {
-                    let result = match std::fs::read_to_string(path) {
-                        Ok(text) => json!({ "ok": text }),
-                        Err(e) => json!({ "error": e.to_string() }),
-                    };
-                    found.insert(path.to_string(), result);
-                }
-                for dir in [".", "/"] {
-                    let result = match std::fs::read_dir(dir) {
-                        Ok(entries) => json!({ "ok": entries
+        }
+        Action::ReadFile => {
+            let mut found = serde_json::Map::new();
+            for path in ["/etc/passwd", ".", "/"] {
+                let result = match std::fs::read_to_string(path) {
+                    Ok(text) => json!({ "ok": text }),
+                    Err(e) => json!({ "error": e.to_string() }),
+                };
+                found.insert(path.to_string(), result);
+            }
+            for dir in [".", "/"] {
+                let result = match std::fs::read_dir(dir) {
+                    Ok(entries) => json!({ "ok": entries
                             .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
                             .collect::<Vec<_>>() }),
-                        Err(e) => json!({ "error": e.to_string() }),
-                    };
-                    found.insert(format!("read_dir {dir}"), result);
-                }
-                Ok(Value::Object(found))
-            }
-            Action::Env => Ok(json!({
-                "vars": std::env::vars().collect::<std::collections::BTreeMap<_, _>>(),
-                "args": std::env::args().collect::<Vec<_>>(),
-            })),
-            Action::Panic => panic!("the hostile card panics on purpose"),
-            Action::ForeignHost => {
-                let mut out = serde_json::Map::new();
-                for url in ["https://example.com/", "http://169.254.169.254/"] {
-                    let result = match ctx.http().send(Request::get(url)) {
-                        Ok(r) => json!({ "status": r.status, "body": r.text() }),
-                        Err(e) => {
-                            json!({ "error": format!("{e:?}"), "message": CardError::from(e).message })
-                        }
-                    };
-                    out.insert(url.to_string(), result);
-                }
-                Ok(Value::Object(out))
-            }
-            Action::SetAuth => {
-                let response = ctx.http().send(
-                    Request::get("/users/me")
-                        .header("Authorization", "Bearer stolen")
-                        .header("Cookie", "a=b"),
-                )?;
-                Ok(json!({ "status": response.status, "body": response.text() }))
-            }
-            Action::BigOutput => {
-                let size = input.size.unwrap_or(0);
-                let size = usize::try_from(size).map_err(|_| {
-                    CardError::invalid_input("size", "`size` is too large for this card")
-                })?;
-                Ok(Value::String("x".repeat(size)))
-            }
-            Action::Http => {
-                let Some(url) = input.url else {
-                    return Err(CardError::invalid_input("url", "`http` needs a `url`"));
+                    Err(e) => json!({ "error": e.to_string() }),
                 };
-                let credential = match input.credential.unwrap_or_default() {
-                    Cred::Connection => Credential::Connection,
-                    Cred::ServiceAccount => Credential::ServiceAccount,
-                    Cred::None => Credential::None,
-                };
-                let response = ctx.http().send(Request::get(url).credential(credential))?;
-                Ok(json!({ "status": response.status, "body": response.text() }))
+                found.insert(format!("read_dir {dir}"), result);
             }
-            Action::Error => Err(CardError::invalid_input(
-                "action",
-                "the hostile card fails on purpose",
-            )),
+            Ok(Value::Object(found))
         }
+        Action::Env => Ok(json!({
+            "vars": std::env::vars().collect::<std::collections::BTreeMap<_, _>>(),
+            "args": std::env::args().collect::<Vec<_>>(),
+        })),
+        Action::Panic => panic!("the hostile card panics on purpose"),
+        Action::ForeignHost => {
+            let mut out = serde_json::Map::new();
+            for url in ["https://example.com/", "http://169.254.169.254/"] {
+                let result = match ctx.http().send(Request::get(url)) {
+                    Ok(r) => json!({ "status": r.status, "body": r.text() }),
+                    Err(e) => {
+                        json!({ "error": format!("{e:?}"), "message": CardError::from(e).message })
+                    }
+                };
+                out.insert(url.to_string(), result);
+            }
+            Ok(Value::Object(out))
+        }
+        Action::SetAuth => {
+            let response = ctx.http().send(
+                Request::get("/users/me")
+                    .header("Authorization", "Bearer stolen")
+                    .header("Cookie", "a=b"),
+            )?;
+            Ok(json!({ "status": response.status, "body": response.text() }))
+        }
+        Action::BigOutput => {
+            let size = input.size.unwrap_or(0);
+            let size = usize::try_from(size).map_err(|_| {
+                CardError::invalid_input("size", "`size` is too large for this card")
+            })?;
+            Ok(Value::String("x".repeat(size)))
+        }
+        Action::Http => {
+            let Some(url) = input.url else {
+                return Err(CardError::invalid_input("url", "`http` needs a `url`"));
+            };
+            let credential = match input.credential.unwrap_or_default() {
+                Cred::Connection => Credential::Connection,
+                Cred::ServiceAccount => Credential::ServiceAccount,
+                Cred::None => Credential::None,
+            };
+            let response = ctx.http().send(Request::get(url).credential(credential))?;
+            Ok(json!({ "status": response.status, "body": response.text() }))
+        }
+        Action::Error => Err(CardError::invalid_input(
+            "action",
+            "the hostile card fails on purpose",
+        )),
+        Action::BadOutput => Ok(json!([1, 2, 3])),
     }
 }
 

@@ -1,0 +1,203 @@
+//! Flows: named, versioned chains of cards. A step's input maps the flow's
+//! input and earlier steps' outputs to the card's input; each step has an
+//! error policy; every run is kept in the flow's execution history.
+
+pub mod engine;
+pub mod history;
+pub mod model;
+pub mod redact;
+pub mod reference;
+pub mod validate;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::task::JoinSet;
+
+use crate::app::App;
+use crate::error::{AppError, Kind};
+pub use history::Retention;
+pub use model::{
+    ErrorPolicy, Flow, FlowDefinition, FlowRun, RunFlowRequest, RunStatus, StepDefinition,
+};
+
+/// Longest a caller may wait for a run to end.
+const MAX_WAIT: Duration = Duration::from_secs(600);
+/// How long a caller waits by default.
+const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+
+/// Background runs, aborted when the host shuts down.
+#[derive(Clone, Default)]
+pub struct FlowTasks {
+    tasks: Arc<Mutex<JoinSet<()>>>,
+}
+
+impl FlowTasks {
+    fn spawn(&self, fut: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut tasks = self.tasks.lock().expect("flow tasks");
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(fut);
+    }
+
+    /// Stop every run in progress (they stay `running` in the history and
+    /// are marked `interrupted` at the next start).
+    pub fn abort_all(&self) {
+        self.tasks.lock().expect("flow tasks").abort_all();
+    }
+}
+
+/// How a run request was answered.
+pub enum Started {
+    /// The run ended within the wait.
+    Done(Box<FlowRun>),
+    /// Still going on (or not waited for): its id.
+    Running(String),
+}
+
+impl App {
+    /// Save a new flow (version 1) after checking it.
+    pub async fn create_flow(&self, def: FlowDefinition) -> Result<Flow, AppError> {
+        let connections = validate::check(self, &def).await?;
+        let now = Utc::now();
+        let flow = Flow {
+            id: uuid::Uuid::new_v4().to_string(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            definition: def,
+            connections,
+        };
+        history::put_flow(&self.store, &flow).await?;
+        Ok(flow)
+    }
+
+    /// Save a new version of a flow after checking it.
+    pub async fn update_flow(&self, id: &str, def: FlowDefinition) -> Result<Flow, AppError> {
+        let current = self.flow(id)?;
+        let connections = validate::check(self, &def).await?;
+        let flow = Flow {
+            version: current.version + 1,
+            updated_at: Utc::now(),
+            definition: def,
+            connections,
+            ..current
+        };
+        history::put_flow(&self.store, &flow).await?;
+        Ok(flow)
+    }
+
+    /// A flow's current version, or a 404.
+    pub fn flow(&self, id: &str) -> Result<Flow, AppError> {
+        history::get_flow(&self.store, id)?.ok_or_else(|| AppError::not_found("flow", id))
+    }
+
+    /// One version of a flow, or a 404.
+    pub fn flow_version(&self, id: &str, version: u32) -> Result<Flow, AppError> {
+        history::get_flow_version(&self.store, id, version)?
+            .ok_or_else(|| AppError::not_found("flow version", &format!("{id} v{version}")))
+    }
+
+    /// Every flow.
+    pub fn flows(&self) -> Result<Vec<Flow>, AppError> {
+        history::list_flows(&self.store)
+    }
+
+    /// Delete a flow with its versions and history.
+    pub async fn delete_flow(&self, id: &str) -> Result<(), AppError> {
+        if history::delete_flow(&self.store, id).await? {
+            Ok(())
+        } else {
+            Err(AppError::not_found("flow", id))
+        }
+    }
+
+    /// Start a run; wait for it as asked.
+    pub async fn run_flow(&self, id: &str, req: RunFlowRequest) -> Result<Started, AppError> {
+        let flow = self.flow(id)?;
+        let input = if req.input.is_null() {
+            serde_json::json!({})
+        } else {
+            req.input
+        };
+        if !input.is_object() {
+            return Err(AppError::invalid(
+                "input",
+                "a flow's input is a JSON object",
+            ));
+        }
+        let wait = match req.timeout_secs {
+            Some(s) if s == 0 || Duration::from_secs(s) > MAX_WAIT => {
+                return Err(AppError::invalid(
+                    "timeout_secs",
+                    "timeout_secs must be between 1 and 600",
+                ))
+            }
+            Some(s) => Duration::from_secs(s),
+            None => DEFAULT_WAIT,
+        };
+        let run = FlowRun {
+            id: uuid::Uuid::new_v4().to_string(),
+            flow_id: flow.id.clone(),
+            flow_version: flow.version,
+            status: RunStatus::Running,
+            started_at: Utc::now(),
+            ended_at: None,
+            duration_ms: None,
+            input: redact::redact(&input, None),
+            steps: Vec::new(),
+            error: None,
+        };
+        history::put_run(&self.store, &run).await?;
+        let run_id = run.id.clone();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let app = self.clone();
+        self.flow_tasks.spawn(async move {
+            let finished = engine::execute(&app, &flow, run, input).await;
+            if let Err(e) = history::put_run(&app.store, &finished).await {
+                tracing::error!(run = %finished.id, error = %e, "could not save a finished run");
+            }
+            if let Err(e) = history::prune(&app.store, &finished.flow_id, &app.retention).await {
+                tracing::warn!(error = %e, "could not prune run history");
+            }
+            tracing::info!(flow = %finished.flow_id, run = %finished.id, status = ?finished.status, "flow run ended");
+            let _ = done_tx.send(finished);
+        });
+        if !req.wait {
+            return Ok(Started::Running(run_id));
+        }
+        match tokio::time::timeout(wait, done_rx).await {
+            Ok(Ok(run)) => Ok(Started::Done(Box::new(run))),
+            Ok(Err(_)) => Err(AppError::new(
+                Kind::Unavailable,
+                "interrupted",
+                "the run was interrupted",
+            )),
+            Err(_) => Ok(Started::Running(run_id)),
+        }
+    }
+
+    /// A page of a flow's runs, newest first.
+    pub fn flow_runs(
+        &self,
+        id: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<FlowRun>, Option<String>), AppError> {
+        self.flow(id)?;
+        if !(1..=100).contains(&limit) {
+            return Err(AppError::invalid(
+                "limit",
+                "limit must be between 1 and 100",
+            ));
+        }
+        history::list_runs(&self.store, id, limit, after)
+    }
+
+    /// One run of a flow.
+    pub fn flow_run(&self, id: &str, run_id: &str) -> Result<FlowRun, AppError> {
+        history::get_run(&self.store, run_id)?
+            .filter(|r| r.flow_id == id)
+            .ok_or_else(|| AppError::not_found("run", run_id))
+    }
+}

@@ -1,0 +1,235 @@
+//! References in step inputs: `$.input...` and `$.steps.<id>.output...`,
+//! parsed, checked and resolved.
+
+use serde_json::{Map, Value};
+
+/// Where a reference points.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Root {
+    /// The flow's input.
+    Input,
+    /// The output of the step with this id.
+    Step(String),
+}
+
+/// One step of a path inside a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// A parsed reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    pub root: Root,
+    pub path: Vec<Segment>,
+}
+
+/// What a string in an input is.
+pub enum Literal<'a> {
+    /// A reference.
+    Reference(&'a str),
+    /// A plain string (with a `$$.` escape undone).
+    Text(String),
+}
+
+/// Classify a string found in a step's input.
+pub fn classify(s: &str) -> Literal<'_> {
+    if let Some(rest) = s.strip_prefix("$$.") {
+        Literal::Text(format!("$.{rest}"))
+    } else if s.starts_with("$.") {
+        Literal::Reference(s)
+    } else {
+        Literal::Text(s.to_string())
+    }
+}
+
+/// Parse `$.input.a.b[0]` or `$.steps.x.output.c`.
+pub fn parse(text: &str) -> Result<Reference, String> {
+    let body = text
+        .strip_prefix("$.")
+        .ok_or_else(|| format!("{text:?} does not start with $."))?;
+    let segments = segments(body).ok_or_else(|| format!("{text:?} is not a valid reference"))?;
+    let mut it = segments.into_iter();
+    match it.next() {
+        Some(Segment::Key(k)) if k == "input" => Ok(Reference {
+            root: Root::Input,
+            path: it.collect(),
+        }),
+        Some(Segment::Key(k)) if k == "steps" => {
+            let step = match it.next() {
+                Some(Segment::Key(s)) => s,
+                _ => return Err(format!("{text:?} must name a step: $.steps.<id>.output")),
+            };
+            match it.next() {
+                Some(Segment::Key(o)) if o == "output" => Ok(Reference {
+                    root: Root::Step(step),
+                    path: it.collect(),
+                }),
+                _ => Err(format!(
+                    "{text:?} must continue with .output after the step id"
+                )),
+            }
+        }
+        _ => Err(format!("{text:?} must start with $.input or $.steps")),
+    }
+}
+
+fn segments(body: &str) -> Option<Vec<Segment>> {
+    let mut out = Vec::new();
+    for part in body.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if key.is_empty() {
+            return None;
+        }
+        out.push(Segment::Key(key.to_string()));
+        while !rest.is_empty() {
+            let close = rest.find(']')?;
+            let index: usize = rest.get(1..close)?.parse().ok()?;
+            out.push(Segment::Index(index));
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Follow a path inside a value.
+pub fn follow<'a>(value: &'a Value, path: &[Segment]) -> Option<&'a Value> {
+    path.iter().try_fold(value, |v, seg| match seg {
+        Segment::Key(k) => v.get(k),
+        Segment::Index(i) => v.get(*i),
+    })
+}
+
+/// Every reference string inside a value (objects and arrays walked), with
+/// the dotted input path where it stands.
+pub fn references_in(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(s) => {
+            if let Literal::Reference(r) = classify(s) {
+                out.push((at.to_string(), r.to_string()));
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                references_in(v, &format!("{at}[{i}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                let path = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                references_in(v, &path, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Replace every reference in an input by what it points at. `lookup`
+/// answers a reference; an unresolved one is an error naming the field.
+pub fn resolve(
+    input: &Map<String, Value>,
+    lookup: &dyn Fn(&Reference) -> Option<Value>,
+) -> Result<Value, (String, String)> {
+    let mut out = Map::new();
+    for (k, v) in input {
+        out.insert(k.clone(), resolve_value(v, k, lookup)?);
+    }
+    Ok(Value::Object(out))
+}
+
+fn resolve_value(
+    value: &Value,
+    at: &str,
+    lookup: &dyn Fn(&Reference) -> Option<Value>,
+) -> Result<Value, (String, String)> {
+    Ok(match value {
+        Value::String(s) => match classify(s) {
+            Literal::Text(t) => Value::String(t),
+            Literal::Reference(r) => {
+                let parsed = parse(r).map_err(|e| (at.to_string(), e))?;
+                lookup(&parsed).ok_or_else(|| (at.to_string(), format!("{r} found nothing")))?
+            }
+        },
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| resolve_value(v, &format!("{at}[{i}]"), lookup))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                out.insert(k.clone(), resolve_value(v, &format!("{at}.{k}"), lookup)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_input_and_step_references() {
+        let r = parse("$.input.email").unwrap();
+        assert_eq!(r.root, Root::Input);
+        assert_eq!(r.path, vec![Segment::Key("email".into())]);
+        let r = parse("$.steps.find_user.output.users[0].gid").unwrap();
+        assert_eq!(r.root, Root::Step("find_user".into()));
+        assert_eq!(
+            r.path,
+            vec![
+                Segment::Key("users".into()),
+                Segment::Index(0),
+                Segment::Key("gid".into())
+            ]
+        );
+        for bad in [
+            "$.",
+            "$.other",
+            "$.steps",
+            "$.steps.x",
+            "$.steps.x.input",
+            "$.input.a[x]",
+            "$.input..a",
+            "$.input.a[0]b",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn resolves_nested_values_and_escapes() {
+        let input = json!({"user": "$.steps.s.output.users[1].gid", "tags": ["$.input.tag", "$$.literal"], "n": 3});
+        let outputs = json!({"users": [{"gid": "a"}, {"gid": "b"}]});
+        let flow_input = json!({"tag": "t1"});
+        let lookup = |r: &Reference| match &r.root {
+            Root::Input => follow(&flow_input, &r.path).cloned(),
+            Root::Step(_) => follow(&outputs, &r.path).cloned(),
+        };
+        let got = resolve(input.as_object().unwrap(), &lookup).unwrap();
+        assert_eq!(
+            got,
+            json!({"user": "b", "tags": ["t1", "$.literal"], "n": 3})
+        );
+        let missing = json!({"user": "$.steps.s.output.users[5].gid"});
+        let err = resolve(missing.as_object().unwrap(), &lookup).unwrap_err();
+        assert_eq!(err.0, "user");
+    }
+}
