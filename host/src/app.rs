@@ -150,8 +150,8 @@ impl App {
 
     /// Stop background work: flow runs in progress are aborted (and marked
     /// `interrupted` at the next start).
-    pub fn shutdown(&self) {
-        self.flow_tasks.abort_all();
+    pub async fn shutdown(&self) {
+        self.flow_tasks.abort_all().await;
     }
 
     /// A card by id, or a 404.

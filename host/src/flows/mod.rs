@@ -40,10 +40,11 @@ impl FlowTasks {
         tasks.spawn(fut);
     }
 
-    /// Stop every run in progress (they stay `running` in the history and
-    /// are marked `interrupted` at the next start).
-    pub fn abort_all(&self) {
-        self.tasks.lock().expect("flow tasks").abort_all();
+    /// Stop every run in progress and wait until they are gone (they stay
+    /// `running` in the history and are marked `interrupted` at the next start).
+    pub async fn abort_all(&self) {
+        let mut tasks = std::mem::take(&mut *self.tasks.lock().expect("flow tasks"));
+        tasks.shutdown().await;
     }
 }
 

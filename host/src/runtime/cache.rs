@@ -33,19 +33,14 @@ pub fn compile_cached(
     Ok(component)
 }
 
+/// The artifact of a card for this engine: the card's SHA-256 and the
+/// engine's compatibility hash, which covers the wasmtime version and every
+/// setting that changes compiled code.
 fn artifact_path(engine: &Engine, dir: &Path, digest: &str) -> PathBuf {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     let engine_key = hasher.finish();
-    dir.join(format!(
-        "{digest}-wasmtime{}-{engine_key:016x}.cwasm",
-        wasmtime_version()
-    ))
-}
-
-fn wasmtime_version() -> &'static str {
-    // Kept in step with the pinned version in the workspace Cargo.toml.
-    "48.0.8"
+    dir.join(format!("{digest}-{engine_key:016x}.cwasm"))
 }
 
 fn store(path: &Path, component: &Component) -> anyhow::Result<()> {

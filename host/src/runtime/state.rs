@@ -27,6 +27,8 @@ pub struct RunState {
     pub(super) calls: Vec<HttpCall>,
     pub(super) logs: Vec<LogLine>,
     pub(super) dropped_logs: usize,
+    /// Set when the capability found the connection needs re-authorization.
+    pub(super) needs_reauth: Option<String>,
     started: Instant,
 }
 
@@ -48,6 +50,7 @@ impl RunState {
             calls: Vec::new(),
             logs: Vec::new(),
             dropped_logs: 0,
+            needs_reauth: None,
             started: Instant::now(),
         }
     }
@@ -61,7 +64,11 @@ impl RunState {
                 "this card may not make HTTP requests here".into(),
             ));
         };
-        cap.send(grant, request, &mut self.calls).await
+        let result = cap.send(grant, request, &mut self.calls).await;
+        if let Err(capability::HttpError::NeedsReauth(message)) = &result {
+            self.needs_reauth = Some(message.clone());
+        }
+        result
     }
 
     pub(super) fn log(&mut self, level: LogLevel, mut message: String) {

@@ -100,9 +100,19 @@ impl Host {
     pub async fn stop(self) -> Option<tempfile::TempDir> {
         self.server.abort();
         let _ = self.server.await;
-        self.app.shutdown();
+        drop(self.client);
+        self.app.shutdown().await;
         self.app.store.flush().await.expect("flush");
+        // Connections the server accepted run in tasks of their own and hold
+        // the app until they notice the client went away.
+        let store = self.app.store.clone();
         drop(self.app);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::sync::Arc::strong_count(&store) > 1 {
+            assert!(std::time::Instant::now() < deadline, "the host did not let go of its store");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        drop(store);
         self._tmp
     }
 
