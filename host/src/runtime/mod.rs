@@ -118,6 +118,11 @@ impl LoadedCard {
     pub fn manifest(&self) -> &Manifest {
         &self.checked.manifest
     }
+
+    /// The compiled input schema.
+    pub fn input_schema(&self) -> &schema::SchemaCheck {
+        &self.checked.input
+    }
 }
 
 /// Why a component could not be loaded as a card.
@@ -340,7 +345,7 @@ impl Runtime {
         };
         match result {
             Ok(Ok(text)) => Ok(text),
-            Ok(Err(card_error)) => Err(from_card_error(card_error, &store.data().calls)),
+            Ok(Err(card_error)) => Err(from_card_error(card_error, store.data().needs_reauth.as_ref())),
             Err(trap) => Err(self.classify_trap(store.data(), &trap)),
         }
     }
@@ -400,19 +405,12 @@ fn report_host_error(started: Instant, message: &str) -> RunReport {
     }
 }
 
-/// A card error, except that a refused credential that needs a person is
-/// reported as such whatever the card made of it.
-fn from_card_error(e: bindings::CardError, calls: &[HttpCall]) -> RunError {
+/// A card error, except that a connection the capability found needing a
+/// person's re-authorization is reported as such, whatever the card made of it.
+fn from_card_error(e: bindings::CardError, needs_reauth: Option<&String>) -> RunError {
     use bindings::ErrorKind as K;
-    if let Some(reauth) = calls.iter().rev().find_map(|c| {
-        c.error
-            .as_ref()
-            .filter(|_| c.status.is_none() && e.kind == K::Http)
-            .cloned()
-    }) {
-        if reauth.contains("authorize") {
-            return RunError::NeedsReauth(reauth);
-        }
+    if let Some(message) = needs_reauth {
+        return RunError::NeedsReauth(message.clone());
     }
     let kind = match e.kind {
         K::InvalidInput => CardErrorKind::InvalidInput,
