@@ -8,3 +8,4 @@ mod common;
 mod bad_input;
 mod lifecycle;
 mod security;
+mod troubleshooting;
