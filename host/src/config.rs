@@ -196,6 +196,20 @@ impl Settings {
         })
     }
 
+    /// Refuse to serve beyond loopback without an API key.
+    pub fn check_listen(&self) -> Result<(), SettingError> {
+        if !self.listen.ip().is_loopback() && self.api_key.is_none() {
+            return Err(SettingError {
+                key: keys::API_KEY.to_string(),
+                message: format!(
+                    "refusing to listen on {} without an API key: set CARDHOST_API_KEY, or listen on 127.0.0.1",
+                    self.listen
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// The OAuth redirect URI: the override, else `{public_url}/oauth/callback`.
     pub fn redirect_uri(&self) -> String {
         self.asana_app
@@ -273,6 +287,23 @@ mod tests {
         assert_eq!(e.key, "CARDHOST_LISTEN");
         let e = settings(&[("ASANA_API_BASE_URL", "not a url")]).unwrap_err();
         assert_eq!(e.key, "ASANA_API_BASE_URL");
+    }
+
+    #[test]
+    fn a_public_address_needs_an_api_key() {
+        assert!(settings(&[]).unwrap().check_listen().is_ok());
+        let e = settings(&[("CARDHOST_LISTEN", "0.0.0.0:8080")])
+            .unwrap()
+            .check_listen()
+            .unwrap_err();
+        assert_eq!(e.key, "CARDHOST_API_KEY");
+        assert!(settings(&[
+            ("CARDHOST_LISTEN", "0.0.0.0:8080"),
+            ("CARDHOST_API_KEY", "k")
+        ])
+        .unwrap()
+        .check_listen()
+        .is_ok());
     }
 
     #[test]

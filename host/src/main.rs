@@ -16,6 +16,7 @@ use cardhost::connections::{Connections, CreateConnection};
 use cardhost::connectors::Registry;
 use cardhost::oauth::OAuthHttp;
 use cardhost::runtime::builtin::BUILTIN_CARDS;
+use cardhost::runtime::catalogue::Catalogue;
 use cardhost::runtime::{RunContext, Runtime};
 use cardhost::store::{Store, StoreError};
 
@@ -56,8 +57,45 @@ enum Command {
     /// Manage connections.
     #[command(subcommand)]
     Connections(ConnectionsCommand),
-    /// List the cards this host ships.
-    Cards,
+    /// Manage and run flows.
+    Flows {
+        /// Go through a running host's REST API (with CARDHOST_API_KEY) instead
+        /// of opening the data dir.
+        #[arg(long, global = true)]
+        server: Option<String>,
+        #[command(subcommand)]
+        command: cardhost::cli_flows::FlowsCommand,
+    },
+    /// List and install cards.
+    #[command(subcommand)]
+    Cards(CardsCommand),
+    /// Generate the JSON Schemas of the built-in cards' I/O, the card
+    /// manifest, the flow definition and the REST bodies.
+    Schemas {
+        /// Write them under DIR (e.g. schemas/json), removing stale ones.
+        #[arg(long, value_name = "DIR")]
+        write: Option<std::path::PathBuf>,
+        /// Compare them with the files under DIR; fail when any differs.
+        #[arg(long, value_name = "DIR", conflicts_with = "write")]
+        check: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CardsCommand {
+    /// List the installed cards (built-in ones included).
+    List(Target),
+    /// Install a card component (checked: a component of the card contract
+    /// version this host runs, a valid manifest, a new id).
+    Install {
+        #[command(flatten)]
+        target: Target,
+        /// The component, e.g. target/wasm32-wasip2/release/my_card.wasm.
+        file: std::path::PathBuf,
+        /// Replace the installed card of the same id by this different version.
+        #[arg(long)]
+        upgrade: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -158,22 +196,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             connection,
         } => run(settings, &card, &input, connection.as_deref()).await,
         Command::Connections(cmd) => connections(settings, cmd).await.map(|_| ExitCode::SUCCESS),
-        Command::Cards => {
-            for card in BUILTIN_CARDS {
-                println!("{}", card.id);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Flows { server, command } => cardhost::cli_flows::run(settings, server, command)
+            .await
+            .map_err(explain_lock)
+            .map(|_| ExitCode::SUCCESS),
+        Command::Cards(cmd) => cards(settings, cmd).await,
+        Command::Schemas { write, check } => schemas(settings, write, check).await,
     }
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    if !settings.listen.ip().is_loopback() && settings.api_key.is_none() {
-        bail!(
-            "refusing to listen on {} without an API key: set CARDHOST_API_KEY, or listen on 127.0.0.1",
-            settings.listen
-        );
-    }
+    settings.check_listen()?;
     let started = Instant::now();
     let listen = settings.listen;
     let app = App::start(settings).await?;
@@ -188,9 +221,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         "cardhost is ready"
     );
     let store = app.store.clone();
-    axum::serve(listener, cardhost::api::router(app))
+    axum::serve(listener, cardhost::api::router(app.clone()))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    app.shutdown().await;
     store.flush().await?;
     tracing::info!("stopped");
     Ok(())
@@ -250,7 +284,9 @@ async fn run_with_env_token(
     let builtin = BUILTIN_CARDS
         .iter()
         .find(|c| c.id == card_id)
-        .with_context(|| format!("no built-in card {card_id:?}; `cardhost cards` lists them"))?;
+        .with_context(|| {
+            format!("no built-in card {card_id:?}; `cardhost cards list` lists them")
+        })?;
     let http = HttpCapability::new(HttpLimits::default())?;
     let runtime = Runtime::new(settings.runtime.clone(), http)?;
     let card = runtime
@@ -272,17 +308,6 @@ async fn run_with_env_token(
         deadline: Instant::now() + settings.runtime.timeout,
     };
     let report = runtime.run(&card, input, &context, Some(grant)).await;
-    for call in &report.calls {
-        eprintln!(
-            "{} {} -> {} ({:.1} ms)",
-            call.method,
-            call.path,
-            call.status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "no response".into()),
-            call.duration_ms
-        );
-    }
     Ok(match report.result {
         Ok(v) => (Some(v), None),
         Err(e) => (None, Some(format!("{e} ({})", e.code()))),
@@ -296,6 +321,122 @@ fn explain_lock(e: anyhow::Error) -> anyhow::Error {
         ),
         _ => e,
     }
+}
+
+async fn cards(settings: Settings, cmd: CardsCommand) -> anyhow::Result<ExitCode> {
+    let server = match &cmd {
+        CardsCommand::List(t) | CardsCommand::Install { target: t, .. } => t.server.clone(),
+    };
+    if let Some(server) = server {
+        return cards_over_rest(&settings, &server, cmd).await;
+    }
+    let app = App::start(settings).await.map_err(explain_lock)?;
+    let out = match cmd {
+        CardsCommand::List(_) => {
+            let cards: Vec<Value> = app
+                .catalogue
+                .records()
+                .await
+                .iter()
+                .map(|r| cardhost::api::cards::card_json(r))
+                .collect();
+            serde_json::json!({ "data": cards })
+        }
+        CardsCommand::Install { file, upgrade, .. } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match app.catalogue.install(bytes, upgrade).await {
+                Ok(installed) => serde_json::json!({
+                    "card": cardhost::api::cards::card_json(&installed.card),
+                    "upgraded_from": installed.upgraded_from,
+                }),
+                Err(e) => {
+                    eprintln!("error: {e} ({})", e.code());
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    app.store.flush().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn cards_over_rest(
+    settings: &Settings,
+    server: &str,
+    cmd: CardsCommand,
+) -> anyhow::Result<ExitCode> {
+    let base = format!("{}/api/v1", server.trim_end_matches('/'));
+    let client = reqwest::Client::new();
+    let request = match cmd {
+        CardsCommand::List(_) => client.get(format!("{base}/cards")),
+        CardsCommand::Install { file, upgrade, .. } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            client
+                .post(format!("{base}/cards"))
+                .query(&[("upgrade", upgrade)])
+                .header(reqwest::header::CONTENT_TYPE, "application/wasm")
+                .body(bytes)
+        }
+    };
+    let request = match &settings.api_key {
+        Some(k) => request.bearer_auth(secrecy::ExposeSecret::expose_secret(k)),
+        None => request,
+    };
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {server}"))?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    println!("{}", serde_json::to_string_pretty(&body)?);
+    if !status.is_success() {
+        eprintln!("error: the server answered {status}");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Generate the schemas from the built-in cards (loaded in memory: the data
+/// dir is not touched) and the Rust types.
+async fn schemas(
+    settings: Settings,
+    write: Option<std::path::PathBuf>,
+    check: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = Runtime::new(
+        settings.runtime.clone(),
+        HttpCapability::new(HttpLimits::default())?,
+    )?;
+    let catalogue = Catalogue::with_builtins(&runtime, &settings.asana.known_scopes).await?;
+    let map = cardhost::schemas::generate(&catalogue).await;
+    match (write, check) {
+        (Some(dir), _) => {
+            cardhost::schemas::write(&dir, &map)
+                .with_context(|| format!("cannot write the schemas to {}", dir.display()))?;
+            eprintln!("wrote {} schemas to {}", map.len(), dir.display());
+        }
+        (None, Some(dir)) => {
+            let drift = cardhost::schemas::drift(&dir, &map);
+            if !drift.is_empty() {
+                eprintln!(
+                    "these schemas are out of date: {}\nregenerate them with: {}",
+                    drift.join(", "),
+                    cardhost::schemas::REGENERATE
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            eprintln!(
+                "the {} schemas in {} are up to date",
+                map.len(),
+                dir.display()
+            );
+        }
+        (None, None) => println!("{}", serde_json::to_string_pretty(&map)?),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn connections(settings: Settings, cmd: ConnectionsCommand) -> anyhow::Result<()> {

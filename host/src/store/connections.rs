@@ -561,7 +561,7 @@ mod tests {
             .create_connection(a.clone(), Secrets::default())
             .await
             .unwrap();
-        let tasks: Vec<_> = (0..16)
+        let tasks: Vec<_> = (0..48)
             .map(|i| {
                 let (store, id) = (store.clone(), a.id.clone());
                 tokio::spawn(async move {
@@ -580,7 +580,7 @@ mod tests {
         }
         assert_eq!(
             store.get_connection(&a.id).unwrap().unwrap().scopes.len(),
-            16
+            48
         );
     }
 

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! Every secret is sealed (see [`crypto`]) before it reaches sled, so a raw grep of the data dir never finds
-//! a token. Every async method that changes something returns only after sled has flushed the change.
+//! a token. Every async method that changes something returns only after sled has flushed the change
+//! (through [`Store::flush`]).
 //! Other modules get their own trees through [`Store::tree`].
 
 pub mod connections;
@@ -205,7 +206,8 @@ impl Store {
     }
 
     /// A tree for another module (cards catalogue, flows, runs). Values are stored as given: seal secrets
-    /// with [`crypto`] first. The trees of this module are refused.
+    /// with [`crypto`] first. The trees of this module are refused. Flush with [`Store::flush`], never
+    /// with sled's `flush_async` (see there).
     pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
         if name.is_empty() || name.starts_with("__sled") || RESERVED_TREES.contains(&name) {
             return Err(StoreError::Invalid(format!(
@@ -216,8 +218,17 @@ impl Store {
     }
 
     /// Waits until everything written so far is on disk.
+    ///
+    /// This runs sled's blocking `flush` on tokio's blocking pool instead of awaiting `flush_async`: in
+    /// sled 0.34.7 `flush_async` runs on sled's own small IO pool, and seven or more concurrent calls
+    /// occupy all of its threads waiting for a log write that is queued on that same pool: a deadlock
+    /// (see the test `concurrent_updates_lose_nothing`). Other modules should flush through here too.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await?;
+        let db = self.db.clone();
+        let flushed = tokio::task::spawn_blocking(move || db.flush()).await;
+        let flushed =
+            flushed.map_err(|e| io::Error::other(format!("the flush task failed: {e}")))?;
+        flushed?;
         Ok(())
     }
 }
