@@ -63,6 +63,32 @@ pub fn run_json<C: Card>(input: &str, ctx: &Context) -> Result<String, CardError
         .map_err(|e| CardError::internal(format!("could not encode the output: {e}")))
 }
 
+/// Send a panic's message and location to the host's log before the card
+/// traps, so the run's error says what went wrong. (The host keeps only a
+/// line that starts with `panicked`.)
+#[doc(hidden)]
+pub fn report_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_string());
+            let location = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            crate::context::log(
+                crate::Level::Error,
+                &format!("panicked{location}: {message}"),
+            );
+        }));
+    });
+}
+
 /// Exports a [`Card`] implementation as the component's `cardhost:card/card`
 /// interface. Use it once per card crate. On targets other than `wasm32`
 /// nothing is exported (the card's code is still type-checked).
@@ -89,6 +115,7 @@ macro_rules! export_card {
                     input: ::std::string::String,
                     context: $crate::context::RunContext,
                 ) -> ::core::result::Result<::std::string::String, $crate::CardError> {
+                    $crate::card::report_panics();
                     $crate::card::run_json::<$card>(&input, &$crate::Context::from(context))
                 }
             }

@@ -173,7 +173,20 @@ async fn a_panic_is_a_clean_error() {
     let card = hostile(&host).await;
     let report = act(&host, &card, json!({"action": "panic"})).await;
     match &report.result {
-        Err(RunError::Trap { message }) => assert!(!message.is_empty()),
+        Err(RunError::Trap { message }) => {
+            assert!(
+                message.contains("the hostile card panics on purpose"),
+                "{message}"
+            );
+            assert!(
+                report
+                    .logs
+                    .iter()
+                    .any(|l| l.message.starts_with("panicked")),
+                "{:?}",
+                report.logs
+            );
+        }
         other => panic!("expected a trap, got {other:?}"),
     }
     still_serving(&host, &card).await;
