@@ -8,10 +8,14 @@
 pub mod api;
 pub mod app;
 pub mod capability;
+pub mod cli_flows;
 pub mod config;
 pub mod connections;
 pub mod connectors;
+pub mod console;
 pub mod error;
+pub mod flows;
 pub mod oauth;
 pub mod runtime;
+pub mod schemas;
 pub mod store;

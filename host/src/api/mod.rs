@@ -4,8 +4,9 @@
 
 pub mod auth;
 mod callback;
-mod cards;
+pub mod cards;
 mod connections;
+mod flows;
 pub mod json;
 mod settings;
 
@@ -15,6 +16,7 @@ use axum::{middleware, Json, Router};
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::runtime::catalogue::MAX_CARD_BYTES;
 use auth::ApiKey;
 
 /// Largest JSON body the API accepts.
@@ -41,16 +43,29 @@ pub fn router(app: App) -> Router {
             "/settings/{connector}",
             get(settings::get_one).put(settings::put),
         )
-        .route("/cards", get(cards::list))
+        .route(
+            "/cards",
+            get(cards::list)
+                .post(cards::install)
+                .layer(DefaultBodyLimit::max(MAX_CARD_BYTES)),
+        )
         .route("/cards/{card}", get(cards::get_one))
         .route("/cards/{card}/run", post(cards::run))
+        .route("/flows", get(flows::list).post(flows::create))
+        .route(
+            "/flows/{id}",
+            get(flows::get_one).put(flows::update).delete(flows::delete),
+        )
+        .route("/flows/{id}/runs", get(flows::runs).post(flows::run))
+        .route("/flows/{id}/runs/{run}", get(flows::run_one))
         .layer(middleware::from_fn_with_state(key, auth::require_key));
     Router::new()
         .nest("/api/v1", v1)
         .route("/oauth/callback", get(callback::callback))
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
-        .with_state(app)
+        .with_state(app.clone())
+        .merge(crate::console::router(app))
 }
 
 async fn healthz(State(app): State<App>) -> Json<Value> {
