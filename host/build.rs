@@ -13,6 +13,8 @@ const CARDS: &[&str] = &[
     "asana-create-task",
     "asana-custom-api-action",
     "hostile-card",
+    "future-world-card",
+    "versioned-card",
 ];
 
 fn main() {

@@ -1,6 +1,10 @@
-//! `/api/v1/cards`: the catalogue and running a card on a connection.
+//! `/api/v1/cards`: the catalogue (list, get, install) and running a card on
+//! a connection.
 
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -8,20 +12,121 @@ use serde_json::{json, Value};
 
 use super::json::{status, ApiResult, Body};
 use crate::app::App;
+use crate::error::{AppError, Kind};
+use crate::runtime::catalogue::{CardRecord, MAX_CARD_BYTES};
 
+/// A card as the API shows it: its manifest, plus hash, builtin and
+/// installed_at.
+pub fn card_json(record: &CardRecord) -> Value {
+    let mut v = json!(record.manifest);
+    v["hash"] = json!(record.hash);
+    v["builtin"] = json!(record.builtin);
+    v["installed_at"] = json!(record.installed_at);
+    v
+}
+
+/// `GET /api/v1/cards`.
 pub async fn list(State(app): State<App>) -> Json<Value> {
     let cards: Vec<Value> = app
         .catalogue
-        .all()
+        .records()
         .await
         .iter()
-        .map(|c| json!(c.manifest()))
+        .map(|r| card_json(r))
         .collect();
     Json(json!({ "data": cards }))
 }
 
+/// `GET /api/v1/cards/{card}`.
 pub async fn get_one(State(app): State<App>, Path(card): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(app.card(&card).await?.manifest())))
+    let record = app.catalogue.record(&card).await.ok_or_else(|| {
+        AppError::new(
+            Kind::NotFound,
+            "unknown_card",
+            format!("no card {card:?}; GET /api/v1/cards lists them"),
+        )
+    })?;
+    Ok(Json(card_json(&record)))
+}
+
+/// The query of `POST /api/v1/cards`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstallQuery {
+    /// Replace the installed card of the same id by this different version.
+    #[serde(default)]
+    pub upgrade: bool,
+}
+
+/// `POST /api/v1/cards` (body: the component, `Content-Type:
+/// application/wasm`, at most 16 MiB): install a card, or with
+/// `?upgrade=true` replace the installed version. 201 for a new card, 200
+/// for an upgrade.
+pub async fn install(
+    State(app): State<App>,
+    query: Result<Query<InstallQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Query(query) = query.map_err(|e| {
+        AppError::new(
+            Kind::BadRequest,
+            "invalid_query",
+            format!(
+                "{}; the only parameter is upgrade=true|false",
+                e.body_text()
+            ),
+        )
+    })?;
+    let is_wasm = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/wasm")
+        });
+    if !is_wasm {
+        return Err(AppError::new(
+            Kind::BadRequest,
+            "unsupported_media_type",
+            "the body must be the card's component bytes with Content-Type: application/wasm",
+        )
+        .into());
+    }
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::new(
+                Kind::TooLarge,
+                "card_too_large",
+                format!("the component is larger than the {MAX_CARD_BYTES} bytes a card may have"),
+            )
+        } else {
+            AppError::new(
+                Kind::BadRequest,
+                "bad_body",
+                "the request body could not be read",
+            )
+        }
+    })?;
+    let installed = app
+        .catalogue
+        .install(bytes.to_vec(), query.upgrade)
+        .await
+        .map_err(AppError::from)?;
+    let code = match installed.upgraded_from {
+        Some(_) => StatusCode::OK,
+        None => StatusCode::CREATED,
+    };
+    Ok((
+        code,
+        Json(json!({
+            "card": card_json(&installed.card),
+            "upgraded_from": installed.upgraded_from,
+        })),
+    ))
 }
 
 /// `POST /api/v1/cards/{card}/run`.

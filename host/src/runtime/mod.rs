@@ -345,7 +345,10 @@ impl Runtime {
         };
         match result {
             Ok(Ok(text)) => Ok(text),
-            Ok(Err(card_error)) => Err(from_card_error(card_error, store.data().needs_reauth.as_ref())),
+            Ok(Err(card_error)) => Err(from_card_error(
+                card_error,
+                store.data().needs_reauth.as_ref(),
+            )),
             Err(trap) => Err(self.classify_trap(store.data(), &trap)),
         }
     }

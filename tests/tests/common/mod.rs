@@ -109,7 +109,10 @@ impl Host {
         drop(self.app);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::sync::Arc::strong_count(&store) > 1 {
-            assert!(std::time::Instant::now() < deadline, "the host did not let go of its store");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the host did not let go of its store"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         drop(store);
