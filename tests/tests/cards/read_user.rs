@@ -130,7 +130,7 @@ async fn an_invalid_token_gives_a_clear_unauthorized_error() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
     let card = host.app.card("asana.read-user").await.unwrap();
-    let (report, _) =
+    let report =
         crate::sandbox::run_with_token(&host, &card, json!({"user": "me"}), "2/not-a-real-token")
             .await;
     match report.result {

@@ -18,7 +18,7 @@ pub async fn run_with_token(
     card: &LoadedCard,
     input: Value,
     token: &str,
-) -> (RunReport, ()) {
+) -> RunReport {
     let grant = Grant {
         connector: Arc::new(host.app.settings.asana.clone()),
         credentials: Arc::new(StaticCredentials::new(Some(token.to_string().into()), None)),
@@ -30,13 +30,10 @@ pub async fn run_with_token(
         default_workspace: Some(seed::WORKSPACE_GID.into()),
         has_service_account: false,
     };
-    (
-        host.app
-            .runtime
-            .run(card, &input, &context, Some(grant))
-            .await,
-        (),
-    )
+    host.app
+        .runtime
+        .run(card, &input, &context, Some(grant))
+        .await
 }
 
 async fn hostile(host: &Host) -> LoadedCard {
@@ -50,7 +47,7 @@ async fn hostile(host: &Host) -> LoadedCard {
 }
 
 async fn act(host: &Host, card: &LoadedCard, input: Value) -> RunReport {
-    run_with_token(host, card, input, seed::PAT).await.0
+    run_with_token(host, card, input, seed::PAT).await
 }
 
 /// After anything hostile, a normal card run still works.
