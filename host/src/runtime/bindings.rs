@@ -12,9 +12,9 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use cardhost::card::http as wit_http;
-pub use cardhost::card::log as wit_log;
-pub use cardhost::card::types::{CardError, ErrorKind, RunContext};
+pub use self::cardhost::card::http as wit_http;
+pub use self::cardhost::card::log as wit_log;
+pub use self::cardhost::card::types::{CardError, ErrorKind, RunContext};
 
 impl wit_http::Host for RunState {
     async fn send(
@@ -69,4 +69,4 @@ impl wit_log::Host for RunState {
     }
 }
 
-impl cardhost::card::types::Host for RunState {}
+impl self::cardhost::card::types::Host for RunState {}
