@@ -1,16 +1,13 @@
-//! `cardhost flows ...`: every subcommand is one REST request, sent to a
-//! running host (`--server`) or to the router of a host started in-process
-//! on the data dir, so both paths behave and fail the same way.
+//! `cardhost flows ...`: every subcommand is one REST request (see
+//! [`crate::cli_rest`]).
 
-use anyhow::{bail, Context};
-use axum::body::Body;
-use axum::http::{Method, Request};
+use anyhow::Context;
+use axum::http::Method;
 use clap::Subcommand;
-use secrecy::ExposeSecret;
 use serde_json::Value;
-use tower::ServiceExt;
 
 use crate::app::App;
+use crate::cli_rest::{self, Call};
 use crate::config::Settings;
 
 /// Flow commands.
@@ -102,57 +99,14 @@ pub async fn run(
     cmd: FlowsCommand,
 ) -> anyhow::Result<()> {
     let (method, path, body) = cmd.request()?;
-    let key = settings
-        .api_key
-        .as_ref()
-        .map(|k| k.expose_secret().to_string());
-    let (status, value) = match server {
-        Some(server) => {
-            let url = format!("{}/api/v1{path}", server.trim_end_matches('/'));
-            let mut req = reqwest::Client::new().request(method, &url);
-            if let Some(k) = &key {
-                req = req.bearer_auth(k);
-            }
-            if let Some(b) = &body {
-                req = req.json(b);
-            }
-            let resp = req
-                .send()
-                .await
-                .with_context(|| format!("cannot reach {server}"))?;
-            let status = resp.status().as_u16();
-            let text = resp.text().await.unwrap_or_default();
-            (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-        }
-        None => {
-            let app = App::start(settings).await?;
-            let mut req = Request::builder()
-                .method(method)
-                .uri(format!("/api/v1{path}"));
-            if let Some(k) = &key {
-                req = req.header("authorization", format!("Bearer {k}"));
-            }
-            let req = match &body {
-                Some(b) => req
-                    .header("content-type", "application/json")
-                    .body(Body::from(b.to_string()))?,
-                None => req.body(Body::empty())?,
-            };
-            let resp = crate::api::router(app.clone()).oneshot(req).await?;
-            let status = resp.status().as_u16();
-            let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20).await?;
-            app.store.flush().await?;
-            (
-                status,
-                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            )
-        }
+    let call = Call::new(method, path);
+    let call = match body {
+        Some(b) => call.json(b),
+        None => call,
     };
-    if !value.is_null() {
-        println!("{}", serde_json::to_string_pretty(&value)?);
-    }
-    if status >= 400 {
-        bail!("the request failed with HTTP {status}");
-    }
-    Ok(())
+    let (status, value) = match server {
+        Some(server) => cli_rest::to_server(&settings, &server, call).await?,
+        None => cli_rest::in_process(&App::start(settings).await?, call).await?,
+    };
+    cli_rest::print(status, &value)
 }

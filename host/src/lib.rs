@@ -9,6 +9,7 @@ pub mod api;
 pub mod app;
 pub mod capability;
 pub mod cli_flows;
+pub mod cli_rest;
 pub mod config;
 pub mod connections;
 pub mod connectors;

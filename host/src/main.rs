@@ -5,12 +5,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
+use axum::http::Method;
 use cardhost::app::App;
 use cardhost::capability::{Grant, HttpCapability, HttpLimits, StaticCredentials};
+use cardhost::cli_rest::{self, Call, Payload};
 use cardhost::config::Settings;
 use cardhost::connections::{Connections, CreateConnection};
 use cardhost::connectors::Registry;
@@ -367,36 +369,26 @@ async fn cards_over_rest(
     server: &str,
     cmd: CardsCommand,
 ) -> anyhow::Result<ExitCode> {
-    let base = format!("{}/api/v1", server.trim_end_matches('/'));
-    let client = reqwest::Client::new();
-    let request = match cmd {
-        CardsCommand::List(_) => client.get(format!("{base}/cards")),
+    let call = match cmd {
+        CardsCommand::List(_) => Call::new(Method::GET, "/cards"),
         CardsCommand::Install { file, upgrade, .. } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            client
-                .post(format!("{base}/cards"))
-                .query(&[("upgrade", upgrade)])
-                .header(reqwest::header::CONTENT_TYPE, "application/wasm")
-                .body(bytes)
+            Call {
+                method: Method::POST,
+                path: format!("/cards?upgrade={upgrade}"),
+                payload: Payload::Wasm(bytes),
+            }
         }
     };
-    let request = match &settings.api_key {
-        Some(k) => request.bearer_auth(secrecy::ExposeSecret::expose_secret(k)),
-        None => request,
-    };
-    let response = request
-        .send()
-        .await
-        .with_context(|| format!("cannot reach {server}"))?;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    println!("{}", serde_json::to_string_pretty(&body)?);
-    if !status.is_success() {
-        eprintln!("error: the server answered {status}");
-        return Ok(ExitCode::from(2));
-    }
-    Ok(ExitCode::SUCCESS)
+    let (status, body) = cli_rest::to_server(settings, server, call).await?;
+    Ok(match cli_rest::print(status, &body) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    })
 }
 
 /// Generate the schemas from the built-in cards (loaded in memory: the data
@@ -502,42 +494,25 @@ async fn connections_over_rest(
     server: &str,
     cmd: ConnectionsCommand,
 ) -> anyhow::Result<()> {
-    let base = format!("{}/api/v1", server.trim_end_matches('/'));
-    let client = reqwest::Client::new();
-    let with_key = |b: reqwest::RequestBuilder| match &settings.api_key {
-        Some(k) => b.bearer_auth(secrecy::ExposeSecret::expose_secret(k)),
-        None => b,
-    };
-    let request = match cmd {
-        ConnectionsCommand::List(_) => client.get(format!("{base}/connections")),
+    let call = match cmd {
+        ConnectionsCommand::List(_) => Call::new(Method::GET, "/connections"),
         ConnectionsCommand::Create {
             connector,
             nickname,
             access_token,
             service_account_token,
             ..
-        } => client
-            .post(format!("{base}/connections"))
-            .json(&serde_json::json!({
-                "connector": connector, "nickname": nickname,
-                "access_token": access_token, "service_account_token": service_account_token,
-            })),
+        } => Call::new(Method::POST, "/connections").json(serde_json::json!({
+            "connector": connector, "nickname": nickname,
+            "access_token": access_token, "service_account_token": service_account_token,
+        })),
         ConnectionsCommand::Delete { connection, .. } => {
-            client.delete(format!("{base}/connections/{connection}"))
+            Call::new(Method::DELETE, format!("/connections/{connection}"))
         }
         ConnectionsCommand::Test { connection, .. } => {
-            client.post(format!("{base}/connections/{connection}/test"))
+            Call::new(Method::POST, format!("/connections/{connection}/test"))
         }
     };
-    let response = with_key(request)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach {server}"))?;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    println!("{}", serde_json::to_string_pretty(&body)?);
-    if !status.is_success() {
-        bail!("the server answered {status}");
-    }
-    Ok(())
+    let (status, body) = cli_rest::to_server(settings, server, call).await?;
+    cli_rest::print(status, &body)
 }
