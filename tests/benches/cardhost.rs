@@ -36,8 +36,11 @@ use cardhost::runtime::{RunContext, Runtime, RuntimeConfig};
 use cardhost_tests::fake_asana::{seed, FakeAsana};
 use serde_json::{json, Value};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{fake_env, API_KEY};
+
 /// The API key of the hosts the bench starts.
-const API_KEY: &str = "bench-api-key-0123456789";
 /// Sequential samples of `direct_us` and `card_us`, after warm-up, taken in
 /// alternating blocks of `SEQ_BLOCK` calls.
 const SEQ_RUNS: usize = 3000;
@@ -328,24 +331,6 @@ impl InProcessHost {
         assert_eq!(r.status().as_u16(), 200, "the host takes the callback");
         created.connection.id
     }
-}
-
-/// The env keys pointing a host at the fake (as tests/tests/common does).
-fn fake_env(fake: &FakeAsana) -> Vec<(String, String)> {
-    [
-        ("ASANA_API_BASE_URL", fake.api_base()),
-        ("ASANA_AUTHORIZATION_URL", fake.authorize_url()),
-        ("ASANA_TOKEN_URL", fake.token_url()),
-        ("ASANA_REVOKE_URL", fake.revoke_url()),
-        ("ASANA_CLIENT_ID", seed::CLIENT_ID.to_string()),
-        ("ASANA_CLIENT_SECRET", seed::CLIENT_SECRET.to_string()),
-        ("CARDHOST_API_KEY", API_KEY.to_string()),
-        ("CARDHOST_RUN_TIMEOUT_SECS", "10".to_string()),
-        ("CARDHOST_MASTER_KEY", "aa".repeat(32)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
 }
 
 /// A compiled-card cache kept between bench runs (the host's start is then

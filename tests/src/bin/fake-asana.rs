@@ -77,16 +77,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     println!();
     println!("Point cardhost at it with:");
     println!();
-    let exports = [
-        ("ASANA_API_BASE_URL", fake.api_base()),
-        ("ASANA_AUTHORIZATION_URL", fake.authorize_url()),
-        ("ASANA_TOKEN_URL", fake.token_url()),
-        ("ASANA_REVOKE_URL", fake.revoke_url()),
-        ("ASANA_CLIENT_ID", seed::CLIENT_ID.to_string()),
-        ("ASANA_CLIENT_SECRET", seed::CLIENT_SECRET.to_string()),
-        ("ASANA_TOKEN", seed::PAT.to_string()),
-        ("ASANA_WORKSPACE_GID", seed::WORKSPACE_GID.to_string()),
-    ];
+    let mut exports = fake.cardhost_env();
+    exports.push(("ASANA_TOKEN", seed::PAT.to_string()));
+    exports.push(("ASANA_WORKSPACE_GID", seed::WORKSPACE_GID.to_string()));
     for (key, value) in exports {
         println!("export {key}='{value}'");
     }

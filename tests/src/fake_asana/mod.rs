@@ -279,6 +279,19 @@ impl FakeAsana {
         format!("{}/-/oauth_revoke", self.state.base_url)
     }
 
+    /// The env keys that point cardhost at this fake: its URLs and the
+    /// seeded OAuth app.
+    pub fn cardhost_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("ASANA_API_BASE_URL", self.api_base()),
+            ("ASANA_AUTHORIZATION_URL", self.authorize_url()),
+            ("ASANA_TOKEN_URL", self.token_url()),
+            ("ASANA_REVOKE_URL", self.revoke_url()),
+            ("ASANA_CLIENT_ID", seed::CLIENT_ID.to_string()),
+            ("ASANA_CLIENT_SECRET", seed::CLIENT_SECRET.to_string()),
+        ]
+    }
+
     /// Every request received so far (API, SCIM and OAuth), in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.lock().requests.clone()

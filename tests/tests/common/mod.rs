@@ -24,20 +24,20 @@ pub fn shared_cache_dir() -> PathBuf {
 
 /// The env keys pointing a host at the fake.
 pub fn fake_env(fake: &FakeAsana) -> Vec<(String, String)> {
-    [
-        ("ASANA_API_BASE_URL", fake.api_base()),
-        ("ASANA_AUTHORIZATION_URL", fake.authorize_url()),
-        ("ASANA_TOKEN_URL", fake.token_url()),
-        ("ASANA_REVOKE_URL", fake.revoke_url()),
-        ("ASANA_CLIENT_ID", seed::CLIENT_ID.to_string()),
-        ("ASANA_CLIENT_SECRET", seed::CLIENT_SECRET.to_string()),
-        ("CARDHOST_API_KEY", API_KEY.to_string()),
-        ("CARDHOST_RUN_TIMEOUT_SECS", "10".to_string()),
-        ("CARDHOST_MASTER_KEY", "aa".repeat(32)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    let mut env: Vec<(String, String)> = fake
+        .cardhost_env()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    env.extend(
+        [
+            ("CARDHOST_API_KEY", API_KEY.to_string()),
+            ("CARDHOST_RUN_TIMEOUT_SECS", "10".to_string()),
+            ("CARDHOST_MASTER_KEY", "aa".repeat(32)),
+        ]
+        .map(|(k, v)| (k.to_string(), v)),
+    );
+    env
 }
 
 /// A cardhost serving on a random loopback port.
