@@ -88,19 +88,14 @@ pub async fn install(
         .into());
     }
     let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        super::json::body_rejection(
+            &rejection,
             AppError::new(
                 Kind::TooLarge,
                 "card_too_large",
                 format!("the component is larger than the {MAX_CARD_BYTES} bytes a card may have"),
-            )
-        } else {
-            AppError::new(
-                Kind::BadRequest,
-                "bad_body",
-                "the request body could not be read",
-            )
-        }
+            ),
+        )
     })?;
     let installed = app
         .catalogue

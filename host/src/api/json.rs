@@ -27,21 +27,33 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             .into());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            body_rejection(
+                &rejection,
                 AppError::new(
                     Kind::TooLarge,
                     "body_too_large",
                     "the request body is larger than this endpoint accepts",
-                )
-            } else {
-                AppError::new(
-                    Kind::BadRequest,
-                    "bad_body",
-                    "the request body could not be read",
-                )
-            }
+                ),
+            )
         })?;
         parse(&bytes).map(Body).map_err(ApiError)
+    }
+}
+
+/// A body that could not be read: `too_large` when it passed the route's
+/// limit, a plain 400 otherwise.
+pub fn body_rejection(
+    rejection: &axum::extract::rejection::BytesRejection,
+    too_large: AppError,
+) -> AppError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large
+    } else {
+        AppError::new(
+            Kind::BadRequest,
+            "bad_body",
+            "the request body could not be read",
+        )
     }
 }
 
