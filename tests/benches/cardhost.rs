@@ -15,7 +15,7 @@
 //!
 //! Figures on a shared or virtual machine move with its load (idle vCPUs are
 //! slow to wake): run it on a quiet machine. `CARDHOST_BENCH_ONLY=noop,rest`
-//! (any of card, noop, compile, rest, throughput, storm, rss) runs only some
+//! (any of card, noop, compile, rest, throughput, storm, rss, ready) runs only some
 //! phases, e.g. under `perf record`; `CARDHOST_BENCH_BIN` names a `cardhost`
 //! binary to use instead of building one.
 
@@ -223,6 +223,9 @@ async fn bench() {
     fake.clear_requests();
     if phase("rss") {
         child_memory(&fake, &mut goals).await;
+    }
+    if phase("ready") {
+        serve_ready(&fake).await;
     }
 
     println!(
@@ -766,7 +769,7 @@ impl ChildHost {
                 Instant::now() < deadline,
                 "cardhost serve never got healthy"
             );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
 
@@ -792,6 +795,38 @@ impl Drop for ChildHost {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts of `cardhost serve` per ready-time figure.
+const READY_STARTS: usize = 5;
+
+/// `serve_ready_cold_ms` and `serve_ready_warm_ms`: from spawning `cardhost
+/// serve` to its first healthy `/healthz`, with the four built-in cards, on
+/// a new data dir (the cards are compiled) and restarted on the same data
+/// dir (the compiled cards come from its cache).
+async fn serve_ready(fake: &FakeAsana) {
+    let bin = cardhost_binary();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let time_start = |dir: PathBuf| {
+        let bin = bin.clone();
+        async move {
+            let t = Instant::now();
+            let child = ChildHost::start(&bin, fake, &dir, None).await;
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            drop(child);
+            ms
+        }
+    };
+    let mut cold = Vec::new();
+    for i in 0..READY_STARTS {
+        cold.push(time_start(tmp.path().join(format!("cold-{i}"))).await);
+    }
+    let mut warm = Vec::new();
+    for _ in 0..READY_STARTS {
+        warm.push(time_start(tmp.path().join("cold-0")).await);
+    }
+    Stats::of(cold).line("serve_ready_cold_ms");
+    Stats::of(warm).line("serve_ready_warm_ms");
 }
 
 /// Milliseconds spent building the release binary for the RSS figures.
