@@ -242,17 +242,28 @@ fn create_data_dir(dir: &Path) -> Result<(), StoreError> {
         .map_err(|e| io_context(e, "cannot create the data dir", dir))
 }
 
-/// Opens sled in `<dir>/db`, mapping "another process holds the lock" to [`StoreError::Locked`].
+/// How long opening waits for a lock that is being let go: sled's own
+/// threads release it a moment after the last handle in this process drops.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Opens sled in `<dir>/db`, mapping "another process holds the lock" to
+/// [`StoreError::Locked`] once [`LOCK_GRACE`] has passed.
 fn open_db(dir: &Path) -> Result<sled::Db, StoreError> {
-    sled::Config::new()
-        .path(dir.join(DB_DIR_NAME))
-        .open()
-        .map_err(|e| match is_lock_error(&e) {
-            true => StoreError::Locked {
-                path: dir.to_path_buf(),
-            },
-            false => StoreError::Sled(e),
-        })
+    let deadline = std::time::Instant::now() + LOCK_GRACE;
+    loop {
+        match sled::Config::new().path(dir.join(DB_DIR_NAME)).open() {
+            Ok(db) => return Ok(db),
+            Err(e) if is_lock_error(&e) => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(StoreError::Locked {
+                        path: dir.to_path_buf(),
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(e) => return Err(StoreError::Sled(e)),
+        }
+    }
 }
 
 /// sled 0.34 reports a held lock as an `Other` IO error "could not acquire lock on ...".
