@@ -117,6 +117,9 @@ pub struct HttpLimits {
     pub max_response_bytes: usize,
     /// How many 429s one request waits out before the 429 is handed back.
     pub max_rate_limit_retries: u32,
+    /// How many requests one run may make; later ones are refused. Every
+    /// request a card asks for counts, sent or refused, one by one or in a batch.
+    pub max_calls_per_run: usize,
 }
 
 impl Default for HttpLimits {
@@ -124,6 +127,7 @@ impl Default for HttpLimits {
         HttpLimits {
             max_response_bytes: 8 * 1024 * 1024,
             max_rate_limit_retries: 5,
+            max_calls_per_run: 1000,
         }
     }
 }
@@ -156,6 +160,11 @@ impl HttpCapability {
             .pool_idle_timeout(Duration::from_secs(60))
             .build()?;
         Ok(HttpCapability { client, limits })
+    }
+
+    /// The limits every run is held to.
+    pub fn limits(&self) -> &HttpLimits {
+        &self.limits
     }
 
     /// The shared client, for the host's own calls (OAuth, health checks).

@@ -24,6 +24,8 @@ pub struct Connector {
     pub revoke_url: Url,
     /// Scopes the provider knows; a card may only ask for these.
     pub known_scopes: Vec<String>,
+    /// What each known scope grants, for people choosing them.
+    pub scope_descriptions: std::collections::BTreeMap<String, String>,
     /// Scopes asked for when a connection is created without any.
     pub default_scopes: Vec<String>,
     /// Hosts a card may send requests to (the API base's host is always one).
@@ -42,18 +44,67 @@ pub mod asana {
     pub const TOKEN_URL: &str = "https://app.asana.com/-/oauth_token";
     /// Production revocation endpoint.
     pub const REVOKE_URL: &str = "https://app.asana.com/-/oauth_revoke";
-    /// Asana's only OAuth scope for full access (seed 000), and the granular ones apps may request.
-    pub const KNOWN_SCOPES: &[&str] = &[
-        "default",
-        "openid",
-        "email",
-        "profile",
-        "tasks:read",
-        "tasks:write",
-        "projects:read",
-        "workspaces:read",
-        "users:read",
+    /// Asana's OAuth scopes with what each grants: the `securitySchemes`
+    /// list of Asana's OpenAPI description, plus the three that only its
+    /// operations name (`workspaces.typeahead:read`, `goals:write`,
+    /// `stories:delete`). `default` is Full permissions; the others are
+    /// granular, `<resource>:<action>`, and `write` does not imply `read`.
+    /// The test `every_scope_is_in_asana_openapi` keeps this list honest.
+    pub const SCOPES: &[(&str, &str)] = &[
+        ("default", "Provides access to all endpoints documented in our API reference. If no scopes are requested, this scope is assumed by default."),
+        ("openid", "Provides access to OpenID Connect ID tokens and the OpenID Connect user info endpoint."),
+        ("email", "Provides access to the user's email through the OpenID Connect user info endpoint."),
+        ("profile", "Provides access to the user's name and profile photo through the OpenID Connect user info endpoint."),
+        ("attachments:read", "View access to attachments"),
+        ("attachments:write", "Create and modify access to attachments"),
+        ("attachments:delete", "Delete access to attachments"),
+        ("custom_fields:read", "View access to custom fields"),
+        ("custom_fields:write", "Create and modify access to custom fields"),
+        ("goals:read", "View access to goals"),
+        ("jobs:read", "View access to jobs"),
+        ("ooo_entries:read", "View access to OOO entries"),
+        ("ooo_entries:write", "Create and modify access to OOO entries"),
+        ("ooo_entries:delete", "Delete access to OOO entries"),
+        ("tasks:read", "View access to tasks"),
+        ("tasks:write", "Create and modify access to tasks"),
+        ("tasks:delete", "Delete access to tasks"),
+        ("task_custom_types:read", "View access to task custom types"),
+        ("task_templates:read", "View access to task templates"),
+        ("team_memberships:read", "View access to team memberships"),
+        ("portfolios:read", "View access to portfolios"),
+        ("portfolios:write", "Create and modify access to portfolios"),
+        ("project_templates:read", "View access to project templates"),
+        ("project_portfolio_settings:read", "View access to project portfolio settings"),
+        ("project_portfolio_settings:write", "Create and modify access to project portfolio settings"),
+        ("projects:delete", "Delete access to projects"),
+        ("projects:read", "View access to projects"),
+        ("projects:write", "Create and modify access to projects"),
+        ("roles:read", "View access to roles"),
+        ("roles:write", "Create and modify access to roles"),
+        ("roles:delete", "Delete access to roles"),
+        ("users:read", "View access to users"),
+        ("teams:read", "View access to teams"),
+        ("time_tracking_categories:read", "View access to time tracking categories"),
+        ("time_tracking_categories:write", "Create and modify access to time tracking categories"),
+        ("time_tracking_categories:delete", "Delete access to time tracking categories"),
+        ("time_tracking_entries:read", "View access to time tracking entries"),
+        ("timesheet_approval_statuses:read", "View access to timesheet approval statuses"),
+        ("timesheet_approval_statuses:write", "Create and modify access to timesheet approval statuses"),
+        ("stories:read", "View access to stories"),
+        ("stories:write", "Create and modify access to stories"),
+        ("tags:read", "View access to tags"),
+        ("tags:write", "Create and modify access to tags"),
+        ("webhooks:read", "View access to webhooks"),
+        ("webhooks:write", "Create and modify access to webhooks"),
+        ("webhooks:delete", "Delete access to webhooks"),
+        ("workspaces:read", "View access to workspaces"),
+        ("workspaces.typeahead:read", "Search access to the objects of a workspace through typeahead"),
+        ("goals:write", "Create and modify access to goals"),
+        ("stories:delete", "Delete access to stories"),
     ];
+
+    /// Full permissions: every endpoint, for apps registered that way.
+    pub const FULL_PERMISSIONS: &str = "default";
 }
 
 /// The URLs of one connector, before they are checked.
@@ -133,7 +184,11 @@ impl Connector {
             authorize_url,
             token_url,
             revoke_url,
-            known_scopes: asana::KNOWN_SCOPES.iter().map(|s| s.to_string()).collect(),
+            known_scopes: asana::SCOPES.iter().map(|(s, _)| s.to_string()).collect(),
+            scope_descriptions: asana::SCOPES
+                .iter()
+                .map(|(s, d)| (s.to_string(), d.to_string()))
+                .collect(),
             default_scopes: vec!["default".to_string()],
             allowed_hosts,
         })

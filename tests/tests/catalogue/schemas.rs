@@ -25,9 +25,9 @@ async fn generated() -> std::collections::BTreeMap<String, serde_json::Value> {
     };
     let runtime =
         Runtime::new(config, HttpCapability::new(HttpLimits::default()).unwrap()).expect("runtime");
-    let scopes: Vec<String> = cardhost::connectors::asana::KNOWN_SCOPES
+    let scopes: Vec<String> = cardhost::connectors::asana::SCOPES
         .iter()
-        .map(|s| s.to_string())
+        .map(|(s, _)| s.to_string())
         .collect();
     let catalogue = Catalogue::with_builtins(&runtime, &scopes)
         .await
