@@ -8,12 +8,12 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::capability::{Grant, HttpCall, HttpCapability, HttpLimits};
+use crate::capability::{Grant, HttpCall, HttpCapability};
 use crate::config::Settings;
 use crate::connections::Connections;
 use crate::connectors::Registry;
 use crate::error::{AppError, Kind};
-use crate::flows::{FlowTasks, Retention};
+use crate::flows::{FlowTasks, History, Retention};
 use crate::oauth::OAuthHttp;
 use crate::runtime::catalogue::Catalogue;
 use crate::runtime::{CardErrorKind, LoadedCard, LogLine, RunContext, RunError, Runtime};
@@ -32,6 +32,8 @@ pub struct App {
     pub flow_tasks: FlowTasks,
     /// How much run history each flow keeps.
     pub retention: Retention,
+    /// Flows and their runs.
+    pub history: History,
 }
 
 /// A card run as the API reports it.
@@ -112,7 +114,7 @@ impl App {
         }
         let settings = Arc::new(settings);
         let registry = Registry::new(vec![settings.asana.clone()]);
-        let http = HttpCapability::new(HttpLimits::default())?;
+        let http = HttpCapability::new(settings.http.clone())?;
         let runtime = Arc::new(Runtime::new(settings.runtime.clone(), http.clone())?);
         let scopes = settings.asana.known_scopes.clone();
         let started = Instant::now();
@@ -128,8 +130,10 @@ impl App {
             registry.clone(),
             http,
             OAuthHttp::new()?,
+            catalogue.clone(),
         );
-        let interrupted = crate::flows::history::mark_interrupted(&store).await?;
+        let history = History::new(store.clone());
+        let interrupted = history.mark_interrupted().await?;
         if interrupted > 0 {
             tracing::warn!(
                 runs = interrupted,
@@ -145,6 +149,7 @@ impl App {
             registry,
             connections,
             flow_tasks: FlowTasks::default(),
+            history,
         })
     }
 
@@ -192,17 +197,23 @@ impl App {
             )
             .field("connection"));
         }
-        if conn.status == ConnectionStatus::Pending {
+        let credentials = self.connections.credentials(&conn.id)?;
+        if conn.status == ConnectionStatus::Pending || !credentials.has_token() {
             return Err(AppError::new(
                 Kind::Conflict,
                 "not_authorized",
-                "the connection is not authorized yet: open its authorize_url and click Allow",
+                format!(
+                    "connection {:?} is not authorized: open it and click Authorize (or Reauthorize), then allow access at the provider",
+                    conn.nickname
+                ),
             )
             .field("connection"));
         }
+        self.connections
+            .check_card_scopes(&conn, &connector, &manifest.id, &manifest.scopes)?;
         let grant = Grant {
             connector,
-            credentials: self.connections.credentials(&conn.id)?,
+            credentials,
             allow_service_account: manifest.uses_service_account,
             deadline: Instant::now() + self.runtime.config().timeout,
         };

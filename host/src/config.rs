@@ -40,6 +40,8 @@ pub mod keys {
     ];
     pub const ASANA_SERVICE_ACCOUNT_TOKEN: &[&str] = &["ASANA_SERVICE_ACCOUNT_TOKEN"];
     pub const ASANA_WORKSPACE: &[&str] = &["ASANA_WORKSPACE_GID", "ASANA_WORKSPACE"];
+    pub const ASANA_FULL_PERMISSIONS: &[&str] = &["ASANA_FULL_PERMISSIONS"];
+    pub const MAX_CALLS_PER_RUN: &str = "CARDHOST_MAX_CALLS_PER_RUN";
 }
 
 /// App-level credentials of one connector (seed 003's "App Credentials").
@@ -54,6 +56,9 @@ pub struct AppCredentials {
     /// Service account token for runs without a connection (`cardhost run`).
     pub service_account_token: Option<SecretString>,
     pub default_workspace: Option<String>,
+    /// The OAuth app is registered with Full permissions: connections ask
+    /// for the full-access scope instead of their cards' granular scopes.
+    pub full_permissions: bool,
 }
 
 impl std::fmt::Debug for AppCredentials {
@@ -74,6 +79,7 @@ impl std::fmt::Debug for AppCredentials {
                 &self.service_account_token.as_ref().map(|_| "[redacted]"),
             )
             .field("default_workspace", &self.default_workspace)
+            .field("full_permissions", &self.full_permissions)
             .finish()
     }
 }
@@ -94,6 +100,8 @@ pub struct Settings {
     pub asana_app: AppCredentials,
     /// How much run history each flow keeps.
     pub retention: crate::flows::Retention,
+    /// Limits of the HTTP capability every run is held to.
+    pub http: crate::capability::HttpLimits,
 }
 
 /// A setting that could not be read.
@@ -184,6 +192,14 @@ impl Settings {
                         * 3600,
                 ),
             },
+            http: crate::capability::HttpLimits {
+                max_calls_per_run: parse(
+                    keys::MAX_CALLS_PER_RUN,
+                    get(keys::MAX_CALLS_PER_RUN),
+                    crate::capability::HttpLimits::default().max_calls_per_run,
+                )?,
+                ..crate::capability::HttpLimits::default()
+            },
             asana,
             asana_app: AppCredentials {
                 client_id: first(keys::ASANA_CLIENT_ID),
@@ -192,6 +208,11 @@ impl Settings {
                 personal_access_token: secret(keys::ASANA_TOKEN),
                 service_account_token: secret(keys::ASANA_SERVICE_ACCOUNT_TOKEN),
                 default_workspace: first(keys::ASANA_WORKSPACE),
+                full_permissions: parse(
+                    keys::ASANA_FULL_PERMISSIONS[0],
+                    first(keys::ASANA_FULL_PERMISSIONS),
+                    false,
+                )?,
             },
         })
     }

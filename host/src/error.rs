@@ -12,6 +12,8 @@ pub enum Kind {
     BadRequest,
     /// Missing or wrong API key (401).
     Unauthorized,
+    /// Known, but not allowed: e.g. a connection lacking a card's scopes (403).
+    Forbidden,
     /// No such thing (404).
     NotFound,
     /// Conflicts with what exists (409).
@@ -104,7 +106,8 @@ impl From<crate::oauth::OAuthError> for AppError {
         use crate::oauth::OAuthError as O;
         let kind = match &e {
             O::NotConfigured
-            | O::AppWithoutScopes
+            | O::InvalidScope(_)
+            | O::ForbiddenScopes { .. }
             | O::RedirectUriMismatch { .. }
             | O::InvalidClient => Kind::Unprocessable,
             O::ConsentDenied | O::InvalidGrant(_) => Kind::Unprocessable,

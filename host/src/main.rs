@@ -14,13 +14,11 @@ use cardhost::app::App;
 use cardhost::capability::{Grant, HttpCapability, HttpLimits, StaticCredentials};
 use cardhost::cli_rest::{self, Call, Payload};
 use cardhost::config::Settings;
-use cardhost::connections::{Connections, CreateConnection};
-use cardhost::connectors::Registry;
-use cardhost::oauth::OAuthHttp;
+use cardhost::connections::CreateConnection;
 use cardhost::runtime::builtin::BUILTIN_CARDS;
 use cardhost::runtime::catalogue::Catalogue;
 use cardhost::runtime::{RunContext, Runtime};
-use cardhost::store::{Store, StoreError};
+use cardhost::store::StoreError;
 
 #[derive(Parser)]
 #[command(
@@ -289,7 +287,7 @@ async fn run_with_env_token(
         .with_context(|| {
             format!("no built-in card {card_id:?}; `cardhost cards list` lists them")
         })?;
-    let http = HttpCapability::new(HttpLimits::default())?;
+    let http = HttpCapability::new(settings.http.clone())?;
     let runtime = Runtime::new(settings.runtime.clone(), http)?;
     let card = runtime
         .load(builtin.wasm, &settings.asana.known_scopes)
@@ -441,20 +439,8 @@ async fn connections(settings: Settings, cmd: ConnectionsCommand) -> anyhow::Res
     if let Some(server) = server {
         return connections_over_rest(&settings, &server, cmd).await;
     }
-    let master_key = settings
-        .master_key
-        .as_ref()
-        .map(|k| secrecy::ExposeSecret::expose_secret(k).to_string());
-    let store = Store::open(&settings.data_dir, master_key.as_deref())
-        .map_err(|e| explain_lock(e.into()))?;
-    let settings = Arc::new(settings);
-    let service = Connections::new(
-        Arc::new(store),
-        settings.clone(),
-        Registry::new(vec![settings.asana.clone()]),
-        HttpCapability::new(HttpLimits::default())?,
-        OAuthHttp::new()?,
-    );
+    let app = App::start(settings).await.map_err(explain_lock)?;
+    let service = &app.connections;
     let out: Value = match cmd {
         ConnectionsCommand::List(_) => serde_json::json!(service.list()?),
         ConnectionsCommand::Create {

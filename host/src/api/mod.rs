@@ -69,7 +69,11 @@ pub fn router(app: App) -> Router {
 }
 
 async fn healthz(State(app): State<App>) -> Json<Value> {
-    Json(json!({"status": "ok", "cards": app.catalogue.all().await.len()}))
+    Json(json!({
+        "status": "ok",
+        "cards": app.catalogue.all().await.len(),
+        "damaged_records": app.history.damaged().count(),
+    }))
 }
 
 async fn connectors(State(app): State<App>) -> Json<Value> {

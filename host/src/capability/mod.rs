@@ -11,7 +11,7 @@ pub mod credentials;
 pub mod destination;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
@@ -46,6 +46,17 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method's name in capitals, e.g. `GET`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
     fn as_reqwest(self) -> reqwest::Method {
         match self {
             Method::Get => reqwest::Method::GET,
@@ -115,6 +126,12 @@ pub struct HttpCall {
 pub struct HttpLimits {
     /// Largest response body a card may receive.
     pub max_response_bytes: usize,
+    /// Longest URL a card may ask for (path or URL with its query encoded).
+    pub max_url_bytes: usize,
+    /// Most bytes of header names and values one request may carry.
+    pub max_header_bytes: usize,
+    /// Largest request body a card may send.
+    pub max_request_body_bytes: usize,
     /// How many 429s one request waits out before the 429 is handed back.
     pub max_rate_limit_retries: u32,
     /// How many requests one run may make; later ones are refused. Every
@@ -126,6 +143,9 @@ impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
             max_response_bytes: 8 * 1024 * 1024,
+            max_url_bytes: 8 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_request_body_bytes: 4 * 1024 * 1024,
             max_rate_limit_retries: 5,
             max_calls_per_run: 1000,
         }
@@ -173,18 +193,34 @@ impl HttpCapability {
     }
 
     /// Send a card's request under a grant. The call is recorded in `calls`
-    /// whether or not it succeeded.
+    /// whether or not it succeeded, up to the per-run cap: past it, requests
+    /// are refused without being sent, recorded or logged one by one.
     pub async fn send(
         &self,
         grant: &Grant,
         request: Request,
         calls: &mut Vec<HttpCall>,
     ) -> Result<Response, HttpError> {
+        let cap = self.limits.max_calls_per_run;
+        if calls.len() >= cap {
+            if calls.len() == cap {
+                tracing::warn!(target: "cardhost::http", cap, "a run reached its cap of requests; later ones are refused");
+                calls.push(HttpCall {
+                    method: request.method.as_str().to_string(),
+                    path: truncate(&path_only(&request.url), MAX_RECORDED_PATH),
+                    status: None,
+                    duration_ms: 0.0,
+                    rate_limited: 0,
+                    error: Some(calls_cap_message(cap)),
+                });
+            }
+            return Err(HttpError::Denied(calls_cap_message(cap)));
+        }
         let started = Instant::now();
         let method = request.method;
         let mut call = HttpCall {
-            method: format!("{:?}", method).to_uppercase(),
-            path: path_only(&request.url),
+            method: method.as_str().to_string(),
+            path: truncate(&path_only(&request.url), MAX_RECORDED_PATH),
             status: None,
             duration_ms: 0.0,
             rate_limited: 0,
@@ -194,7 +230,7 @@ impl HttpCapability {
         call.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         match &result {
             Ok(resp) => call.status = Some(resp.status),
-            Err(e) => call.error = Some(e.to_string()),
+            Err(e) => call.error = Some(truncate(&e.to_string(), MAX_RECORDED_ERROR)),
         }
         tracing::info!(
             target: "cardhost::http",
@@ -216,9 +252,17 @@ impl HttpCapability {
         request: Request,
         call: &mut HttpCall,
     ) -> Result<Response, HttpError> {
+        self.check_sizes(&request)?;
         let url = destination::resolve(&grant.connector, &request.url, &request.query)
             .map_err(HttpError::Denied)?;
-        call.path = url.path().to_string();
+        if url.as_str().len() > self.limits.max_url_bytes {
+            return Err(HttpError::Denied(format!(
+                "the request URL is {} bytes encoded; a card may send at most {}",
+                url.as_str().len(),
+                self.limits.max_url_bytes
+            )));
+        }
+        call.path = truncate(url.path(), MAX_RECORDED_PATH);
         if request.credential == CredentialKind::ServiceAccount && !grant.allow_service_account {
             return Err(HttpError::Denied(
                 "this card's manifest does not allow the service account token".into(),
@@ -263,16 +307,58 @@ impl HttpCapability {
                 }
             }
             if status == 429 && call.rate_limited < self.limits.max_rate_limit_retries {
-                let wait = retry_after(response.headers());
-                if Instant::now() + wait < grant.deadline {
+                let wait = retry_after(response.headers(), SystemTime::now());
+                let left = grant.deadline.saturating_duration_since(Instant::now());
+                if wait < left {
                     call.rate_limited += 1;
                     tracing::debug!(target: "cardhost::http", wait_ms = wait.as_millis() as u64, "waiting out a 429");
                     tokio::time::sleep(wait).await;
                     continue;
                 }
+                call.error = Some(format!(
+                    "rate limited: the provider asked to wait {}, more than the {:.1} s left before the run's deadline",
+                    describe_wait(wait),
+                    left.as_secs_f64()
+                ));
             }
             return self.read(grant, response).await;
         }
+    }
+
+    /// Refuse a request whose URL, headers or body are over the limits,
+    /// before anything is parsed or copied.
+    fn check_sizes(&self, request: &Request) -> Result<(), HttpError> {
+        let url_bytes = request.url.len()
+            + request
+                .query
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 2)
+                .sum::<usize>();
+        if url_bytes > self.limits.max_url_bytes {
+            return Err(HttpError::Denied(format!(
+                "the request URL is {url_bytes} bytes or more; a card may send at most {}",
+                self.limits.max_url_bytes
+            )));
+        }
+        let header_bytes: usize = request
+            .headers
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 4)
+            .sum();
+        if header_bytes > self.limits.max_header_bytes {
+            return Err(HttpError::Denied(format!(
+                "the request headers are {header_bytes} bytes; a card may send at most {}",
+                self.limits.max_header_bytes
+            )));
+        }
+        let body_bytes = request.body.as_ref().map_or(0, Vec::len);
+        if body_bytes > self.limits.max_request_body_bytes {
+            return Err(HttpError::Denied(format!(
+                "the request body is {body_bytes} bytes; a card may send at most {}",
+                self.limits.max_request_body_bytes
+            )));
+        }
+        Ok(())
     }
 
     async fn attempt(
@@ -380,15 +466,62 @@ fn card_headers(pairs: &[(String, String)]) -> Result<HeaderMap, HttpError> {
     Ok(headers)
 }
 
-/// How long a 429 asks to wait: `Retry-After` in seconds, else one second.
-fn retry_after(headers: &HeaderMap) -> Duration {
-    headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(Duration::from_secs(1))
+/// How long a 429 asks to wait, per RFC 9110 §10.2.3: `Retry-After` as
+/// delay-seconds or as an HTTP-date (compared with `now`); one second when
+/// it is absent or unreadable. Huge values saturate instead of overflowing
+/// (the caller compares the wait with what is left of the run).
+fn retry_after(headers: &HeaderMap, now: SystemTime) -> Duration {
+    let Some(value) = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()) else {
+        return Duration::from_secs(1);
+    };
+    let value = value.trim();
+    if let Ok(date) = httpdate::parse_http_date(value) {
+        return date.duration_since(now).unwrap_or(Duration::ZERO);
+    }
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value
+            .parse::<u64>()
+            .map(Duration::from_secs)
+            .unwrap_or(Duration::MAX);
+    }
+    // Not RFC 9110's delay-seconds, but sent by some providers: fractions.
+    match value.parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => {
+            Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX)
+        }
+        Ok(s) if s.is_infinite() && s > 0.0 => Duration::MAX,
+        _ => Duration::from_secs(1),
+    }
+}
+
+/// A wait for people: seconds, or "longer than a year".
+fn describe_wait(wait: Duration) -> String {
+    if wait > Duration::from_secs(365 * 24 * 3600) {
+        "longer than a year".to_string()
+    } else {
+        format!("{:.1} s", wait.as_secs_f64())
+    }
+}
+
+/// Longest path kept in a call's record and log line.
+const MAX_RECORDED_PATH: usize = 256;
+/// Longest error text kept in a call's record.
+const MAX_RECORDED_ERROR: usize = 512;
+
+fn calls_cap_message(cap: usize) -> String {
+    format!("this run already made {cap} requests, the most one run may make (CARDHOST_MAX_CALLS_PER_RUN)")
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, marked with `…`.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &text[..cut])
 }
 
 fn credential_error(e: CredentialError) -> HttpError {
@@ -443,12 +576,32 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds() {
-        let mut h = HeaderMap::new();
-        assert_eq!(retry_after(&h), Duration::from_secs(1));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("2"));
-        assert_eq!(retry_after(&h), Duration::from_secs(2));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("0.25"));
-        assert_eq!(retry_after(&h), Duration::from_millis(250));
+    fn retry_after_reads_seconds_dates_and_absurd_values() {
+        let now = SystemTime::now();
+        let wait = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(RETRY_AFTER, HeaderValue::from_str(v).unwrap());
+            retry_after(&h, now)
+        };
+        assert_eq!(retry_after(&HeaderMap::new(), now), Duration::from_secs(1));
+        assert_eq!(wait("2"), Duration::from_secs(2));
+        assert_eq!(wait("0.25"), Duration::from_millis(250));
+        assert_eq!(wait("1e300"), Duration::MAX);
+        assert_eq!(wait("99999999999999999999999"), Duration::MAX);
+        assert_eq!(wait("inf"), Duration::MAX);
+        assert_eq!(wait("-3"), Duration::from_secs(1));
+        assert_eq!(wait("soon"), Duration::from_secs(1));
+        let in_a_minute = httpdate::fmt_http_date(now + Duration::from_secs(61));
+        let got = wait(&in_a_minute);
+        assert!(got > Duration::from_secs(59) && got <= Duration::from_secs(61), "{got:?}");
+        assert_eq!(wait("Sun, 06 Nov 1994 08:49:37 GMT"), Duration::ZERO);
+        assert_eq!(describe_wait(Duration::MAX), "longer than a year");
+    }
+
+    #[test]
+    fn truncation_keeps_characters_whole() {
+        assert_eq!(truncate("abc", 5), "abc");
+        assert_eq!(truncate("abcdef", 3), "abc…");
+        assert_eq!(truncate("aé", 2), "a…");
     }
 }

@@ -16,6 +16,12 @@ use crate::capability::{CredentialError, CredentialKind, CredentialSource};
 use crate::oauth::OAuthError;
 use crate::store::{ConnectionStatus, Secrets};
 
+/// Why a connection without tokens cannot act. A connection never borrows
+/// another credential (such as an app-level personal access token): it acts
+/// only as the account a person authorized for it.
+pub(crate) const NOT_AUTHORIZED: &str =
+    "the connection has no access token: authorize it (open it and click Authorize) before running cards on it";
+
 /// What is known of a connection's tokens right now.
 #[derive(Clone, Default)]
 pub(crate) struct Snapshot {
@@ -64,6 +70,12 @@ pub struct ConnectionCredentials {
 pub(super) type ConnectionsInner = super::Inner;
 
 impl ConnectionCredentials {
+    /// Whether the connection holds a token of its own to act with.
+    pub fn has_token(&self) -> bool {
+        let snap = self.current();
+        snap.access_token.is_some() || snap.refresh_token.is_some()
+    }
+
     fn current(&self) -> Snapshot {
         self.snapshot
             .read()
@@ -92,11 +104,7 @@ impl ConnectionCredentials {
         match &snap.access_token {
             Some(token) if snap.fresh(margin) || snap.refresh_token.is_none() => return Ok(token.clone()),
             None if snap.refresh_token.is_none() => {
-                return service.app_token(&self.id).ok_or_else(|| {
-                    CredentialError::Missing(
-                        "the connection has no access token yet: authorize it (or give it a personal access token)".into(),
-                    )
-                })
+                return Err(CredentialError::Missing(NOT_AUTHORIZED.into()));
             }
             _ => {}
         }

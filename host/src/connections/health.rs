@@ -54,8 +54,13 @@ impl Connections {
         let me = self
             .me(&connector, creds.clone(), CredentialKind::Connection)
             .await;
+        let owner_email = me
+            .as_ref()
+            .ok()
+            .and_then(|m| m.account.email.clone())
+            .or_else(|| conn.account.as_ref().and_then(|a| a.email.clone()));
         let service_account = if conn.has_service_account_token {
-            Some(match self.scim_check(&connector, creds).await {
+            Some(match self.scim_check(&connector, creds, owner_email).await {
                 Ok(()) => ServiceAccountHealth {
                     ok: true,
                     message: "the service account token works".into(),
@@ -167,17 +172,38 @@ impl Connections {
         })
     }
 
+    /// Whether the service account token can read SCIM: one user looked up
+    /// by `userName` (the connection owner's email, else the service
+    /// account's own). Asana's SCIM filters only on `userName` and ignores
+    /// `count`, so an unfiltered list would return the whole domain.
     async fn scim_check(
         &self,
         connector: &Arc<Connector>,
         creds: Arc<dyn CredentialSource>,
+        owner_email: Option<String>,
     ) -> Result<(), AppError> {
+        let email = match owner_email {
+            Some(e) => e,
+            None => self
+                .me(connector, creds.clone(), CredentialKind::ServiceAccount)
+                .await?
+                .account
+                .email
+                .ok_or_else(|| {
+                    AppError::new(
+                        Kind::Provider,
+                        "provider_error",
+                        "the provider did not say whose service account token this is (no email), so SCIM could not be checked",
+                    )
+                })?,
+        };
+        let filter = scim_user_name_filter(&email);
         self.provider_get(
             connector,
             creds,
             CredentialKind::ServiceAccount,
             "/scim/Users",
-            &[("count", "1")],
+            &[("filter", filter.as_str())],
         )
         .await
         .map(|_| ())
@@ -244,5 +270,29 @@ impl Connections {
                 format!("the provider answered HTTP {status}"),
             )),
         }
+    }
+}
+
+/// SCIM's `userName eq "…"` filter, with `"` and `\\` escaped as RFC 7644
+/// §3.4.2.2 asks for string values.
+fn scim_user_name_filter(email: &str) -> String {
+    let escaped = email.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("userName eq \"{escaped}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scim_user_name_filter;
+
+    #[test]
+    fn the_scim_filter_quotes_its_value() {
+        assert_eq!(
+            scim_user_name_filter("ada@example.com"),
+            r#"userName eq "ada@example.com""#
+        );
+        assert_eq!(
+            scim_user_name_filter(r#"a"b\c"#),
+            r#"userName eq "a\"b\\c""#
+        );
     }
 }

@@ -8,6 +8,7 @@ mod credentials;
 mod health;
 mod oauth_flow;
 mod org_settings;
+mod scopes;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,7 @@ use crate::config::Settings;
 use crate::connectors::{Connector, Registry};
 use crate::error::{AppError, Kind};
 use crate::oauth::{OAuth, OAuthError, OAuthHttp};
+use crate::runtime::catalogue::Catalogue;
 use crate::store::{AuthMethod, Connection, ConnectionStatus, Secrets, Store};
 use credentials::Snapshot;
 pub use credentials::{ConnectionCredentials, SharedCredentials};
@@ -47,6 +49,8 @@ pub(crate) struct Inner {
     pub(crate) registry: Registry,
     pub(crate) http: HttpCapability,
     pub(crate) oauth_http: OAuthHttp,
+    /// The installed cards, whose scopes a new OAuth connection asks for.
+    pub(crate) catalogue: Arc<Catalogue>,
     cache: Mutex<HashMap<String, SharedCredentials>>,
 }
 
@@ -61,7 +65,10 @@ pub struct CreateConnection {
     /// Optional service account token (lets Read User and Search User return secondary emails).
     #[serde(default)]
     pub service_account_token: Option<String>,
-    /// Scopes to ask for; the connector's default when absent.
+    /// Scopes to ask for, from the connector's catalogue. When absent the
+    /// connection asks, at every authorization, for what the connector's
+    /// installed cards need (or for Full permissions when the org settings
+    /// say the OAuth app is registered that way).
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
     /// A personal access token: makes a token connection instead of an OAuth one.
@@ -82,6 +89,17 @@ pub struct UpdateConnection {
     /// A new personal access token (token connections only).
     #[serde(default)]
     pub access_token: Option<String>,
+    /// The scopes the next authorization asks for; `null` follows what the
+    /// installed cards need. Takes effect at the next Reauthorize.
+    #[serde(default, deserialize_with = "double_option_list")]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub scopes: Option<Option<Vec<String>>>,
+}
+
+fn double_option_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<Vec<String>>>, D::Error> {
+    Option::<Vec<String>>::deserialize(d).map(Some)
 }
 
 fn double_option<'de, D: serde::Deserializer<'de>>(
@@ -116,6 +134,7 @@ impl Connections {
         registry: Registry,
         http: HttpCapability,
         oauth_http: OAuthHttp,
+        catalogue: Arc<Catalogue>,
     ) -> Connections {
         Connections {
             inner: Arc::new(Inner {
@@ -124,6 +143,7 @@ impl Connections {
                 registry,
                 http,
                 oauth_http,
+                catalogue,
                 cache: Mutex::new(HashMap::new()),
             }),
         }
@@ -161,9 +181,9 @@ impl Connections {
         let nickname = check_nickname(&req.nickname)?;
         let service_account = optional_token(req.service_account_token, "service_account_token")?;
         let access_token = optional_token(req.access_token, "access_token")?;
-        let scopes = match req.scopes {
-            Some(s) if !s.is_empty() => check_scopes(&connector, s)?,
-            _ => connector.default_scopes.clone(),
+        let requested = match req.scopes {
+            Some(s) => Some(check_scopes(&connector, s)?),
+            None => None,
         };
         let auth = if access_token.is_some() {
             AuthMethod::Token
@@ -171,7 +191,12 @@ impl Connections {
             AuthMethod::OAuth
         };
         let mut conn = Connection::new(&connector.id, nickname, auth);
-        conn.scopes = scopes.clone();
+        if auth == AuthMethod::OAuth {
+            conn.scopes = self
+                .scopes_to_request(&connector, requested.as_deref())
+                .await;
+            conn.requested_scopes = requested;
+        }
         if self
             .store()
             .find_connection(&connector.id, &conn.nickname)?
@@ -260,6 +285,21 @@ impl Connections {
             Some(value) => Some(optional_token(value, "service_account_token")?),
         };
         let access_token = optional_token(req.access_token, "access_token")?;
+        let requested_scopes = match req.scopes {
+            None => None,
+            Some(list) => {
+                if current.auth != AuthMethod::OAuth {
+                    return Err(AppError::new(
+                        Kind::Conflict,
+                        "token_connection",
+                        "a personal access token acts with its owner's full access: scopes apply to OAuth connections only",
+                    )
+                    .field("scopes"));
+                }
+                let connector = self.connector(&current.connector, "connector")?;
+                Some(list.map(|l| check_scopes(&connector, l)).transpose()?)
+            }
+        };
         let mut account = None;
         if let Some(token) = &access_token {
             if current.auth != AuthMethod::Token {
@@ -285,6 +325,9 @@ impl Connections {
                 }
                 if let Some(sa) = &service_account {
                     secrets.service_account_token = sa.clone();
+                }
+                if let Some(requested) = &requested_scopes {
+                    conn.requested_scopes = requested.clone();
                 }
                 if let Some(t) = &access_token {
                     secrets.access_token = Some(t.clone());
@@ -374,18 +417,6 @@ impl Connections {
             creds.replace(self.load_snapshot(id)?);
         }
         Ok(())
-    }
-
-    /// The app-level personal access token: the fallback when a connection
-    /// has no token of its own (seed 003).
-    pub(crate) fn app_token(&self, _id: &str) -> Option<SecretString> {
-        let stored = self
-            .store()
-            .get_app_settings(crate::connectors::asana::ID)
-            .ok()
-            .flatten()
-            .and_then(|s| s.personal_access_token);
-        stored.or_else(|| self.inner.settings.asana_app.personal_access_token.clone())
     }
 
     /// Refresh a connection's tokens and store the result; `needs_reauth` on
@@ -529,6 +560,12 @@ fn optional_token(value: Option<String>, field: &str) -> Result<Option<SecretStr
 }
 
 fn check_scopes(connector: &Connector, scopes: Vec<String>) -> Result<Vec<String>, AppError> {
+    if scopes.is_empty() {
+        return Err(AppError::invalid(
+            "scopes",
+            "scopes must name at least one scope (leave it out to ask for what the installed cards need)",
+        ));
+    }
     if let Some(bad) = scopes.iter().find(|s| !connector.known_scopes.contains(s)) {
         return Err(AppError::invalid(
             "scopes",

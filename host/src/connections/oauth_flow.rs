@@ -33,7 +33,10 @@ impl Connections {
         }
         let connector = self.connector(&conn.connector, "connector")?;
         let oauth = self.oauth(&connector)?;
-        let started = oauth.authorize(&conn.scopes);
+        let scopes = self
+            .scopes_to_request(&connector, conn.requested_scopes.as_deref())
+            .await;
+        let started = oauth.authorize(&scopes);
         let now = Utc::now();
         self.store()
             .put_oauth_state(
@@ -43,6 +46,7 @@ impl Connections {
                     connector: conn.connector.clone(),
                     redirect_uri: self.redirect_uri(),
                     pkce_verifier: started.pkce_verifier,
+                    scopes,
                     created_at: now,
                     expires_at: now + chrono::Duration::minutes(STATE_TTL_MINUTES),
                 },
@@ -134,9 +138,10 @@ impl Connections {
                 s.access_token = Some(tokens.access_token.clone());
                 s.refresh_token = tokens.refresh_token.clone();
                 c.token_expires_at = tokens.expires_at;
-                if let Some(scopes) = &tokens.scopes {
-                    c.scopes = scopes.clone();
-                }
+                c.scopes = tokens
+                    .scopes
+                    .clone()
+                    .unwrap_or_else(|| pending.scopes.clone());
                 if tokens.account.is_some() {
                     c.account = tokens.account.clone();
                 }

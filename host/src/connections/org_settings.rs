@@ -1,7 +1,9 @@
-//! Org-level app credentials of a connector (seed 002): client id, client
-//! secret, an optional personal access token for backend calls. Saved over
-//! REST they take precedence over the env keys; saving verifies them and says
-//! whether a connect step is still needed.
+//! Org-level app settings of a connector: client id, client secret, whether
+//! the OAuth app is registered with Full permissions, and an optional
+//! personal access token (verified and kept; never lent to a connection).
+//! Saved over REST they take precedence over the env keys; saving verifies
+//! them (the client credentials as the token endpoint takes them, in the
+//! form body) and says whether a connect step is still needed.
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -22,6 +24,11 @@ pub struct OrgSettingsInput {
     pub personal_access_token: Option<String>,
     pub redirect_uri: Option<String>,
     pub default_workspace: Option<String>,
+    /// The OAuth app is registered at the provider with Full permissions:
+    /// connections ask for the full-access scope (Asana's `default`) rather
+    /// than the granular scopes their cards need. Default false.
+    #[serde(default)]
+    pub full_permissions: Option<bool>,
 }
 
 /// The settings as the API shows them: never a secret, only whether one is set.
@@ -33,6 +40,8 @@ pub struct OrgSettingsView {
     pub has_personal_access_token: bool,
     pub redirect_uri: String,
     pub default_workspace: Option<String>,
+    /// Whether connections ask for Full permissions.
+    pub full_permissions: bool,
     /// `stored` when saved over REST, `env` when from env keys, `none`.
     pub source: &'static str,
     pub updated_at: Option<DateTime<Utc>>,
@@ -66,6 +75,7 @@ impl Connections {
                 has_personal_access_token: s.personal_access_token.is_some(),
                 redirect_uri: self.redirect_uri(),
                 default_workspace: s.default_workspace,
+                full_permissions: s.full_permissions,
                 source: "stored",
                 updated_at: Some(s.updated_at),
             },
@@ -76,6 +86,7 @@ impl Connections {
                 has_personal_access_token: env.personal_access_token.is_some(),
                 redirect_uri: self.redirect_uri(),
                 default_workspace: env.default_workspace.clone(),
+                full_permissions: env.full_permissions,
                 source: if env.client_id.is_some() || env.personal_access_token.is_some() {
                     "env"
                 } else {
@@ -151,6 +162,7 @@ impl Connections {
         settings.personal_access_token = pat_secret;
         settings.redirect_uri = redirect_uri;
         settings.default_workspace = input.default_workspace.filter(|w| !w.trim().is_empty());
+        settings.full_permissions = input.full_permissions.unwrap_or(false);
         self.store().put_app_settings(settings).await?;
         let connected = self
             .list()?

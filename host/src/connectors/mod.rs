@@ -26,8 +26,12 @@ pub struct Connector {
     pub known_scopes: Vec<String>,
     /// What each known scope grants, for people choosing them.
     pub scope_descriptions: std::collections::BTreeMap<String, String>,
-    /// Scopes asked for when a connection is created without any.
+    /// Scopes asked for when a connection is created without any and no
+    /// installed card names one.
     pub default_scopes: Vec<String>,
+    /// The scope that grants everything (Asana's Full permissions), if the
+    /// provider has one.
+    pub full_access_scope: Option<String>,
     /// Hosts a card may send requests to (the API base's host is always one).
     pub allowed_hosts: Vec<String>,
 }
@@ -189,9 +193,26 @@ impl Connector {
                 .iter()
                 .map(|(s, d)| (s.to_string(), d.to_string()))
                 .collect(),
-            default_scopes: vec!["default".to_string()],
+            default_scopes: vec!["users:read".to_string()],
+            full_access_scope: Some(asana::FULL_PERMISSIONS.to_string()),
             allowed_hosts,
         })
+    }
+
+    /// The scopes of `needed` that `granted` does not cover. The full-access
+    /// scope covers every scope; otherwise each is needed by name (a `write`
+    /// scope does not imply `read`).
+    pub fn missing_scopes(&self, needed: &[String], granted: &[String]) -> Vec<String> {
+        if let Some(full) = &self.full_access_scope {
+            if granted.contains(full) {
+                return Vec::new();
+            }
+        }
+        needed
+            .iter()
+            .filter(|s| !granted.contains(s))
+            .cloned()
+            .collect()
     }
 
     /// Whether the API base is on loopback: only then may cards use plain http.

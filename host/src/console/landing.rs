@@ -49,9 +49,13 @@ fn advice(code: &str, app: &App, has_connection: bool) -> (String, String) {
             "The OAuth app is not set up".into(),
             "Check the client id and secret of the connector's OAuth app (org settings or ASANA_CLIENT_ID / ASANA_CLIENT_SECRET), then Reauthorize.".into(),
         ),
-        "app_without_scopes" => (
-            "The app has no scopes".into(),
-            "Enable the scopes the cards need (for Asana: Full permissions, `default`) in the provider's developer console, then Reauthorize.".into(),
+        "invalid_scope" => (
+            "A scope is not known to the provider".into(),
+            format!("The connection asked for a scope the provider does not have. Create the connection again with scopes from the connector's catalogue (GET /api/v1/connectors lists them), or leave scopes out to ask for what the installed cards need. {again}"),
+        ),
+        "forbidden_scopes" => (
+            "The app may not ask for these scopes".into(),
+            format!("The OAuth app registered at the provider does not allow what the connection asked for. An app with granular scopes cannot ask for Full permissions (`default`): turn off full_permissions in the connector's org settings. An app must be registered with every scope its cards need: add the missing ones to the app in the provider's developer console. {again}"),
         ),
         "provider_unreachable" | "provider_error" => (
             "The provider did not answer".into(),

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::history;
+use super::limits;
 use super::model::{ErrorPolicy, Flow, FlowRun, RunStatus, StepDefinition, StepRun, StepStatus};
-use super::redact::redact;
+use super::redact::{redact, scrub_value, secret_strings};
 use super::reference::{self, Reference, Root};
 use crate::app::{App, RunFailure};
 use crate::error::Kind;
@@ -20,19 +20,21 @@ pub async fn execute(app: &App, flow: &Flow, mut run: FlowRun, flow_input: Value
     let started = Instant::now();
     let mut outputs: HashMap<String, Value> = HashMap::new();
     let mut failure = None;
+    let mut secrets = Vec::new();
     for (step, connection) in flow.definition.steps.iter().zip(&flow.connections) {
         let step_run = execute_step(app, step, connection, &flow_input, &outputs).await;
         let status = step_run.status;
         if let Some(out) = &step_run.output {
             outputs.insert(step.id.clone(), out.clone());
         }
-        let error = step_run.error.clone();
-        run.steps.push(redacted(app, step_run).await);
+        run.steps.push(redacted(app, step_run, &mut secrets).await);
+        run = scrubbed(run, &secrets);
+        let error = run.steps.last().and_then(|s| s.error.clone());
         if status == StepStatus::Failed {
             failure = error;
             break;
         }
-        if let Err(e) = history::put_run(&app.store, &run).await {
+        if let Err(e) = app.history.put_run(&run).await {
             tracing::warn!(run = %run.id, error = %e, "could not save a step of a run");
         }
     }
@@ -57,13 +59,14 @@ async fn execute_step(
 ) -> StepRun {
     let started_at = Utc::now();
     let started = Instant::now();
-    let lookup = |r: &Reference| -> Option<Value> {
+    let lookup = |r: &Reference| -> Option<&Value> {
         let base = match &r.root {
             Root::Input => flow_input,
             Root::Step(id) => outputs.get(id)?,
         };
-        reference::follow(base, &r.path).cloned()
+        reference::follow(base, &r.path)
     };
+    let max_bytes = app.runtime.config().max_output_bytes;
     let mut step_run = StepRun {
         id: step.id.clone(),
         card: step.card.clone(),
@@ -78,7 +81,7 @@ async fn execute_step(
         calls: Vec::new(),
         logs: Vec::new(),
     };
-    let input = match reference::resolve(&step.input, &lookup) {
+    let input = match reference::resolve(&step.input, &lookup, max_bytes) {
         Ok(v) => v,
         Err((field, message)) => {
             step_run.error = Some(failure(
@@ -101,14 +104,33 @@ async fn execute_step(
             Ok(run) => {
                 step_run.calls.extend(run.calls);
                 step_run.logs.extend(run.logs);
-                match run.error {
-                    None => {
-                        step_run.output = run.output;
-                        step_run.error = None;
-                        step_run.status = StepStatus::Succeeded;
-                        break;
+                match (run.error, run.output) {
+                    (None, Some(output)) => match limits::check_value(&output, max_bytes) {
+                        Ok(()) => {
+                            step_run.output = Some(output);
+                            step_run.error = None;
+                            step_run.status = StepStatus::Succeeded;
+                            break;
+                        }
+                        Err(why) => {
+                            step_run.error = Some(failure(
+                                "output_too_large",
+                                format!("the card's output cannot be kept in the flow: {why}"),
+                                None,
+                                Kind::Unprocessable,
+                            ));
+                            break;
+                        }
+                    },
+                    (Some(e), _) => step_run.error = Some(e),
+                    (None, None) => {
+                        step_run.error = Some(failure(
+                            "host_error",
+                            "the card returned neither an output nor an error".into(),
+                            None,
+                            Kind::Internal,
+                        ))
                     }
-                    Some(e) => step_run.error = Some(e),
                 }
             }
             Err(e) => step_run.error = Some(failure(&e.code, e.message, e.field, e.kind)),
@@ -139,14 +161,32 @@ fn failure(code: &str, message: String, field: Option<String>, kind: Kind) -> Ru
     }
 }
 
-/// Redact what the history keeps of a step, using its card's schemas.
-async fn redacted(app: &App, mut step_run: StepRun) -> StepRun {
+/// Redact what the history keeps of a step, using its card's schemas; the
+/// secret values found in its input and output join `secrets`.
+async fn redacted(app: &App, mut step_run: StepRun, secrets: &mut Vec<String>) -> StepRun {
     let card = app.catalogue.get(&step_run.card).await;
     let manifest = card.as_ref().map(|c| c.manifest());
-    step_run.input = redact(&step_run.input, manifest.map(|m| &m.input_schema));
-    step_run.output = step_run
-        .output
-        .as_ref()
-        .map(|o| redact(o, manifest.map(|m| &m.output_schema)));
+    let input_schema = manifest.map(|m| &m.input_schema);
+    let output_schema = manifest.map(|m| &m.output_schema);
+    secret_strings(&step_run.input, input_schema, secrets);
+    if let Some(output) = &step_run.output {
+        secret_strings(output, output_schema, secrets);
+    }
+    step_run.input = redact(&step_run.input, input_schema);
+    step_run.output = step_run.output.as_ref().map(|o| redact(o, output_schema));
     step_run
+}
+
+/// The run with every secret value found so far cut out of all its text:
+/// the flow's input, each step's values, logs, call records and errors. A
+/// value one card treats as secret is hidden wherever the run kept it.
+fn scrubbed(run: FlowRun, secrets: &[String]) -> FlowRun {
+    if secrets.is_empty() {
+        return run;
+    }
+    let Ok(mut value) = serde_json::to_value(&run) else {
+        return run;
+    };
+    scrub_value(&mut value, secrets);
+    serde_json::from_value(value).unwrap_or(run)
 }

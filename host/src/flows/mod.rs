@@ -4,6 +4,7 @@
 
 pub mod engine;
 pub mod history;
+pub mod limits;
 pub mod model;
 pub mod redact;
 pub mod reference;
@@ -17,7 +18,7 @@ use tokio::task::JoinSet;
 
 use crate::app::App;
 use crate::error::{AppError, Kind};
-pub use history::Retention;
+pub use history::{History, Retention};
 pub use model::{
     ErrorPolicy, Flow, FlowDefinition, FlowRun, RunFlowRequest, RunStatus, StepDefinition,
 };
@@ -69,7 +70,7 @@ impl App {
             definition: def,
             connections,
         };
-        history::put_flow(&self.store, &flow).await?;
+        self.history.put_flow(&flow).await?;
         Ok(flow)
     }
 
@@ -84,29 +85,29 @@ impl App {
             connections,
             ..current
         };
-        history::put_flow(&self.store, &flow).await?;
+        self.history.put_flow(&flow).await?;
         Ok(flow)
     }
 
     /// A flow's current version, or a 404.
     pub fn flow(&self, id: &str) -> Result<Flow, AppError> {
-        history::get_flow(&self.store, id)?.ok_or_else(|| AppError::not_found("flow", id))
+        self.history.get_flow(id)?.ok_or_else(|| AppError::not_found("flow", id))
     }
 
     /// One version of a flow, or a 404.
     pub fn flow_version(&self, id: &str, version: u32) -> Result<Flow, AppError> {
-        history::get_flow_version(&self.store, id, version)?
+        self.history.get_flow_version(id, version)?
             .ok_or_else(|| AppError::not_found("flow version", &format!("{id} v{version}")))
     }
 
     /// Every flow.
     pub fn flows(&self) -> Result<Vec<Flow>, AppError> {
-        history::list_flows(&self.store)
+        self.history.list_flows()
     }
 
     /// Delete a flow with its versions and history.
     pub async fn delete_flow(&self, id: &str) -> Result<(), AppError> {
-        if history::delete_flow(&self.store, id).await? {
+        if self.history.delete_flow(id).await? {
             Ok(())
         } else {
             Err(AppError::not_found("flow", id))
@@ -127,6 +128,14 @@ impl App {
                 "a flow's input is a JSON object",
             ));
         }
+        limits::check_value(&input, self.runtime.config().max_output_bytes).map_err(|why| {
+            AppError::new(
+                Kind::Unprocessable,
+                "input_too_large",
+                format!("the flow's input cannot be run: {why}"),
+            )
+            .field("input")
+        })?;
         let wait = match req.timeout_secs {
             Some(s) if s == 0 || Duration::from_secs(s) > MAX_WAIT => {
                 return Err(AppError::invalid(
@@ -149,16 +158,16 @@ impl App {
             steps: Vec::new(),
             error: None,
         };
-        history::put_run(&self.store, &run).await?;
+        self.history.put_run(&run).await?;
         let run_id = run.id.clone();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let app = self.clone();
         self.flow_tasks.spawn(async move {
             let finished = engine::execute(&app, &flow, run, input).await;
-            if let Err(e) = history::put_run(&app.store, &finished).await {
+            if let Err(e) = app.history.put_run(&finished).await {
                 tracing::error!(run = %finished.id, error = %e, "could not save a finished run");
             }
-            if let Err(e) = history::prune(&app.store, &finished.flow_id, &app.retention).await {
+            if let Err(e) = app.history.prune(&finished.flow_id, &app.retention).await {
                 tracing::warn!(error = %e, "could not prune run history");
             }
             tracing::info!(flow = %finished.flow_id, run = %finished.id, status = ?finished.status, "flow run ended");
@@ -192,12 +201,12 @@ impl App {
                 "limit must be between 1 and 100",
             ));
         }
-        history::list_runs(&self.store, id, limit, after)
+        self.history.list_runs(id, limit, after)
     }
 
     /// One run of a flow.
     pub fn flow_run(&self, id: &str, run_id: &str) -> Result<FlowRun, AppError> {
-        history::get_run(&self.store, run_id)?
+        self.history.get_run(run_id)?
             .filter(|r| r.flow_id == id)
             .ok_or_else(|| AppError::not_found("run", run_id))
     }

@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use super::limits::{depth, json_size_within, MAX_DEPTH};
+
 /// Where a reference points.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Root {
@@ -138,46 +140,85 @@ pub fn references_in(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
 
 /// Replace every reference in an input by what it points at. `lookup`
 /// answers a reference; an unresolved one is an error naming the field.
-pub fn resolve(
+///
+/// Nothing is copied before it is measured: each value a reference points at
+/// must fit within [`MAX_DEPTH`] where it lands and within what is left of
+/// `max_bytes` for the whole input, so that a definition repeating a large
+/// reference is refused before it can make a large input.
+pub fn resolve<'a>(
     input: &Map<String, Value>,
-    lookup: &dyn Fn(&Reference) -> Option<Value>,
+    lookup: &dyn Fn(&Reference) -> Option<&'a Value>,
+    max_bytes: usize,
 ) -> Result<Value, (String, String)> {
+    let mut resolver = Resolver {
+        lookup,
+        bytes_left: max_bytes,
+        max_bytes,
+    };
     let mut out = Map::new();
     for (k, v) in input {
-        out.insert(k.clone(), resolve_value(v, k, lookup)?);
+        out.insert(k.clone(), resolver.value(v, k, 1)?);
     }
     Ok(Value::Object(out))
 }
 
-fn resolve_value(
-    value: &Value,
-    at: &str,
-    lookup: &dyn Fn(&Reference) -> Option<Value>,
-) -> Result<Value, (String, String)> {
-    Ok(match value {
-        Value::String(s) => match classify(s) {
-            Literal::Text(t) => Value::String(t),
-            Literal::Reference(r) => {
-                let parsed = parse(r).map_err(|e| (at.to_string(), e))?;
-                lookup(&parsed).ok_or_else(|| (at.to_string(), format!("{r} found nothing")))?
+struct Resolver<'l, 'a> {
+    lookup: &'l dyn Fn(&Reference) -> Option<&'a Value>,
+    bytes_left: usize,
+    max_bytes: usize,
+}
+
+impl Resolver<'_, '_> {
+    /// Resolve `value`, found at `at`, `level` containers deep.
+    fn value(&mut self, value: &Value, at: &str, level: usize) -> Result<Value, (String, String)> {
+        Ok(match value {
+            Value::String(s) => match classify(s) {
+                Literal::Text(t) => Value::String(t),
+                Literal::Reference(r) => self.reference(r, at, level)?,
+            },
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.value(v, &format!("{at}[{i}]"), level + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    out.insert(k.clone(), self.value(v, &format!("{at}.{k}"), level + 1)?);
+                }
+                Value::Object(out)
             }
-        },
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| resolve_value(v, &format!("{at}[{i}]"), lookup))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(map) => {
-            let mut out = Map::new();
-            for (k, v) in map {
-                out.insert(k.clone(), resolve_value(v, &format!("{at}.{k}"), lookup)?);
-            }
-            Value::Object(out)
+            other => other.clone(),
+        })
+    }
+
+    fn reference(&mut self, r: &str, at: &str, level: usize) -> Result<Value, (String, String)> {
+        let parsed = parse(r).map_err(|e| (at.to_string(), e))?;
+        let found =
+            (self.lookup)(&parsed).ok_or_else(|| (at.to_string(), format!("{r} found nothing")))?;
+        let nested = level + depth(found);
+        if nested > MAX_DEPTH {
+            return Err((
+                at.to_string(),
+                format!(
+                    "{r} would nest the step's input {nested} levels deep; a flow keeps values at most {MAX_DEPTH} levels deep"
+                ),
+            ));
         }
-        other => other.clone(),
-    })
+        let size = json_size_within(found, self.bytes_left).ok_or_else(|| {
+            (
+                at.to_string(),
+                format!(
+                    "{r} would make the step's input larger than {} bytes of JSON, the most a flow hands a card",
+                    self.max_bytes
+                ),
+            )
+        })?;
+        self.bytes_left -= size;
+        Ok(found.clone())
+    }
 }
 
 #[cfg(test)]
@@ -220,16 +261,38 @@ mod tests {
         let outputs = json!({"users": [{"gid": "a"}, {"gid": "b"}]});
         let flow_input = json!({"tag": "t1"});
         let lookup = |r: &Reference| match &r.root {
-            Root::Input => follow(&flow_input, &r.path).cloned(),
-            Root::Step(_) => follow(&outputs, &r.path).cloned(),
+            Root::Input => follow(&flow_input, &r.path),
+            Root::Step(_) => follow(&outputs, &r.path),
         };
-        let got = resolve(input.as_object().unwrap(), &lookup).unwrap();
+        let got = resolve(input.as_object().unwrap(), &lookup, 1 << 20).unwrap();
         assert_eq!(
             got,
             json!({"user": "b", "tags": ["t1", "$.literal"], "n": 3})
         );
         let missing = json!({"user": "$.steps.s.output.users[5].gid"});
-        let err = resolve(missing.as_object().unwrap(), &lookup).unwrap_err();
+        let err = resolve(missing.as_object().unwrap(), &lookup, 1 << 20).unwrap_err();
         assert_eq!(err.0, "user");
+    }
+
+    #[test]
+    fn repeated_references_are_refused_before_they_are_copied() {
+        let big = json!({"blob": "x".repeat(10_000)});
+        let lookup = |_: &Reference| Some(&big);
+        let input: Map<String, Value> = (0..1000)
+            .map(|i| (format!("k{i}"), json!("$.input")))
+            .collect();
+        let (field, message) = resolve(&input, &lookup, 100_000).unwrap_err();
+        assert!(field.starts_with('k'), "{field}");
+        assert!(message.contains("100000 bytes"), "{message}");
+    }
+
+    #[test]
+    fn a_reference_landing_too_deep_is_refused() {
+        let deep = (0..60).fold(json!(1), |v, _| json!([v]));
+        let lookup = |_: &Reference| Some(&deep);
+        let input = json!({"a": {"b": {"c": {"d": {"e": "$.input"}}}}});
+        let (field, message) = resolve(input.as_object().unwrap(), &lookup, 1 << 20).unwrap_err();
+        assert_eq!(field, "a.b.c.d.e");
+        assert!(message.contains("65 levels"), "{message}");
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
+use super::limits;
 use super::model::{ErrorPolicy, FlowDefinition};
 use super::reference::{self, Root};
 use crate::app::App;
@@ -35,6 +36,7 @@ pub async fn check(app: &App, def: &FlowDefinition) -> Result<Vec<String>, AppEr
     }
     let mut earlier: HashSet<&str> = HashSet::new();
     let mut connections = Vec::new();
+    let mut references = 0;
     for (i, step) in def.steps.iter().enumerate() {
         let at = |f: &str| format!("steps[{i}].{f}");
         if !valid_step_id(&step.id) {
@@ -96,7 +98,28 @@ pub async fn check(app: &App, def: &FlowDefinition) -> Result<Vec<String>, AppEr
                 ));
             }
         }
-        let referenced = check_references(&step.input, &earlier, i)?;
+        let literal_depth = limits::depth(&Value::Object(step.input.clone()));
+        if literal_depth > limits::MAX_DEPTH {
+            return Err(invalid(
+                at("input"),
+                format!(
+                    "the input is nested {literal_depth} levels deep; a flow keeps values at most {} levels deep",
+                    limits::MAX_DEPTH
+                ),
+            ));
+        }
+        let (referenced, count) = check_references(&step.input, &earlier, i)?;
+        references += count;
+        if references > limits::MAX_REFERENCES {
+            return Err(invalid(
+                at("input"),
+                format!(
+                    "the flow holds more than {} references; a flow may hold at most {} (each is copied into its step's input at every run)",
+                    limits::MAX_REFERENCES,
+                    limits::MAX_REFERENCES
+                ),
+            ));
+        }
         check_literals(&card, &step.input, &referenced, i)?;
         earlier.insert(step.id.as_str());
         connections.push(conn.id);
@@ -112,17 +135,19 @@ fn valid_step_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// The top-level input keys that hold references.
+/// The top-level input keys that hold references, and how many references
+/// the input holds.
 fn check_references(
     input: &Map<String, Value>,
     earlier: &HashSet<&str>,
     i: usize,
-) -> Result<HashSet<String>, AppError> {
+) -> Result<(HashSet<String>, usize), AppError> {
     let mut found = Vec::new();
     for (k, v) in input {
         reference::references_in(v, k, &mut found);
     }
     let mut keys = HashSet::new();
+    let count = found.len();
     for (path, text) in found {
         let field = format!("steps[{i}].input.{path}");
         let parsed = reference::parse(&text).map_err(|e| invalid(field.clone(), e))?;
@@ -139,7 +164,7 @@ fn check_references(
         let top = path.split(['.', '[']).next().unwrap_or(&path).to_string();
         keys.insert(top);
     }
-    Ok(keys)
+    Ok((keys, count))
 }
 
 /// The literal part of the input must be able to satisfy the card's schema:

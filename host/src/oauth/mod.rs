@@ -11,7 +11,7 @@ use oauth2::basic::{
     BasicTokenType,
 };
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
     ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
     RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
     TokenUrl,
@@ -88,8 +88,10 @@ pub enum OAuthError {
     InvalidClient,
     #[error("the redirect URI {redirect_uri} does not match the one registered for the app: register exactly this URI in the provider's developer console, or set ASANA_REDIRECT_URI / CARDHOST_PUBLIC_URL to the registered one")]
     RedirectUriMismatch { redirect_uri: String },
-    #[error("the app has no scopes enabled at the provider: enable the scopes the cards need (e.g. `default`) in the provider's developer console, then authorize again")]
-    AppWithoutScopes,
+    #[error("the provider does not know the scope(s) asked for ({0}): ask only for scopes in the connector's catalogue (GET /api/v1/connectors), then authorize again")]
+    InvalidScope(String),
+    #[error("the app registered at the provider may not ask for these scopes ({detail}): {advice}")]
+    ForbiddenScopes { detail: String, advice: String },
     #[error("access was not allowed: the person declined at the provider; authorize again and click Allow")]
     ConsentDenied,
     #[error(
@@ -109,7 +111,8 @@ impl OAuthError {
             OAuthError::NotConfigured => "oauth_not_configured",
             OAuthError::InvalidClient => "invalid_client",
             OAuthError::RedirectUriMismatch { .. } => "redirect_uri_mismatch",
-            OAuthError::AppWithoutScopes => "app_without_scopes",
+            OAuthError::InvalidScope(_) => "invalid_scope",
+            OAuthError::ForbiddenScopes { .. } => "forbidden_scopes",
             OAuthError::ConsentDenied => "consent_denied",
             OAuthError::InvalidGrant(_) => "needs_reauth",
             OAuthError::Unreachable(_) => "provider_unreachable",
@@ -126,12 +129,41 @@ impl OAuthError {
     pub fn from_callback(error: &str, description: Option<&str>) -> OAuthError {
         match error {
             "access_denied" => OAuthError::ConsentDenied,
-            "invalid_scope" => OAuthError::AppWithoutScopes,
+            "invalid_scope" => OAuthError::InvalidScope(description.unwrap_or(error).to_string()),
+            "forbidden_scopes" => OAuthError::forbidden_scopes(description.unwrap_or(error)),
             "unauthorized_client" | "invalid_client" => OAuthError::InvalidClient,
             other => OAuthError::Provider(format!(
                 "{other}{}",
                 description.map(|d| format!(": {d}")).unwrap_or_default()
             )),
+        }
+    }
+}
+
+impl OAuthError {
+    /// `forbidden_scopes`: the app is registered with granular scopes and
+    /// asked for `default` (Full permissions), or for a scope it was not
+    /// registered with. The advice says which setting to change, and where.
+    pub fn forbidden_scopes(description: &str) -> OAuthError {
+        let full = crate::connectors::asana::FULL_PERMISSIONS;
+        let asked_for_full = description.contains("default identity")
+            || description.contains(&format!("'{full}'"));
+        let advice = if asked_for_full {
+            format!(
+                "the app is registered with granular scopes, not Full permissions: turn off \
+                 full_permissions in the org settings (PUT /api/v1/settings/{{connector}} with \
+                 \"full_permissions\": false, or unset ASANA_FULL_PERMISSIONS) so that connections \
+                 ask for the scopes their cards need, then Reauthorize"
+            )
+        } else {
+            "register these scopes for the app in the provider's developer console (the app's \
+             OAuth permission scopes), or choose Full permissions there and turn on \
+             full_permissions in the org settings, then Reauthorize"
+                .to_string()
+        };
+        OAuthError::ForbiddenScopes {
+            detail: description.to_string(),
+            advice,
         }
     }
 }
@@ -156,7 +188,10 @@ impl OAuth {
     /// An OAuth client for `app` at `connector`'s endpoints.
     pub fn new(connector: &Connector, app: OAuthApp, http: OAuthHttp) -> Result<OAuth, OAuthError> {
         let bad = |what: &str| OAuthError::Provider(format!("the {what} is not a valid URL"));
+        // Asana documents client_id and client_secret as required form fields
+        // of the token request (code exchange and refresh), not HTTP Basic.
         let client = oauth2::Client::new(ClientId::new(app.client_id.clone()))
+            .set_auth_type(AuthType::RequestBody)
             .set_client_secret(ClientSecret::new(
                 app.client_secret.expose_secret().to_string(),
             ))
@@ -277,7 +312,8 @@ impl OAuth {
                     } else {
                         description
                     }),
-                    "invalid_scope" => OAuthError::AppWithoutScopes,
+                    "invalid_scope" => OAuthError::InvalidScope(description),
+                    "forbidden_scopes" => OAuthError::forbidden_scopes(&description),
                     _ => OAuthError::Provider(format!("{code}: {description}")),
                 }
             }

@@ -51,7 +51,14 @@ pub struct Connection {
     pub auth: AuthMethod,
     pub status: ConnectionStatus,
     pub status_message: Option<String>,
+    /// The scopes the connection holds: those the provider granted (from its
+    /// token response where it says, otherwise those asked for). Before the
+    /// first authorization, those it will ask for.
     pub scopes: Vec<String>,
+    /// Scopes a person chose when creating the connection; `None` follows
+    /// what the connector's installed cards need, at every authorization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_scopes: Option<Vec<String>>,
     pub account: Option<Account>,
     pub default_workspace: Option<String>,
     pub token_expires_at: Option<DateTime<Utc>>,
@@ -80,6 +87,7 @@ impl Connection {
             status: ConnectionStatus::Pending,
             status_message: None,
             scopes: Vec::new(),
+            requested_scopes: None,
             account: None,
             default_workspace: None,
             token_expires_at: None,
@@ -106,6 +114,9 @@ pub struct OAuthState {
     pub connection_id: ConnectionId,
     pub connector: String,
     pub redirect_uri: String,
+    /// The scopes the authorization asked for: recorded as granted when the
+    /// provider's token response does not say.
+    pub scopes: Vec<String>,
     pub pkce_verifier: SecretString,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -120,6 +131,10 @@ pub struct AppSettings {
     pub personal_access_token: Option<SecretString>,
     pub redirect_uri: Option<String>,
     pub default_workspace: Option<String>,
+    /// The app is registered at the provider with Full permissions: new
+    /// connections ask for the full-access scope rather than the granular
+    /// scopes their cards need.
+    pub full_permissions: bool,
     /// Set by the store when the settings are written.
     pub updated_at: DateTime<Utc>,
 }
@@ -134,6 +149,7 @@ impl AppSettings {
             personal_access_token: None,
             redirect_uri: None,
             default_workspace: None,
+            full_permissions: false,
             updated_at: Utc::now(),
         }
     }
@@ -163,6 +179,7 @@ mod tests {
             connection_id: "c".into(),
             connector: "asana".into(),
             redirect_uri: "http://localhost/cb".into(),
+            scopes: Vec::new(),
             pkce_verifier: "tok-visible-4".into(),
             created_at: Utc::now(),
             expires_at: Utc::now(),

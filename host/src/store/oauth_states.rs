@@ -22,6 +22,8 @@ struct StoredOAuthState {
     connection_id: ConnectionId,
     connector: String,
     redirect_uri: String,
+    #[serde(default)]
+    scopes: Vec<String>,
     created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     #[serde(default)]
@@ -133,6 +135,7 @@ impl Store {
             connection_id: value.connection_id,
             connector: value.connector,
             redirect_uri: value.redirect_uri,
+            scopes: value.scopes,
             created_at: value.created_at,
             expires_at: value.expires_at,
             sealed,
@@ -152,6 +155,7 @@ impl Store {
             connection_id: stored.connection_id,
             connector: stored.connector,
             redirect_uri: stored.redirect_uri,
+            scopes: stored.scopes,
             pkce_verifier,
             created_at: stored.created_at,
             expires_at: stored.expires_at,

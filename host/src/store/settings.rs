@@ -21,6 +21,8 @@ struct StoredAppSettings {
     client_id: Option<String>,
     redirect_uri: Option<String>,
     default_workspace: Option<String>,
+    #[serde(default)]
+    full_permissions: bool,
     updated_at: DateTime<Utc>,
     #[serde(default)]
     sealed: SealedFields,
@@ -74,6 +76,7 @@ impl Store {
             client_id: s.client_id,
             redirect_uri: s.redirect_uri,
             default_workspace: s.default_workspace,
+            full_permissions: s.full_permissions,
             updated_at: Utc::now(),
             sealed,
         })
@@ -88,6 +91,7 @@ impl Store {
             client_id: stored.client_id,
             redirect_uri: stored.redirect_uri,
             default_workspace: stored.default_workspace,
+            full_permissions: stored.full_permissions,
             updated_at: stored.updated_at,
         })
     }

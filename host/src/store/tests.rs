@@ -45,6 +45,7 @@ pub(crate) fn oauth_state(connection_id: &str, minutes: i64) -> OAuthState {
         connection_id: connection_id.into(),
         connector: "asana".into(),
         redirect_uri: "http://127.0.0.1:8080/oauth/callback".into(),
+        scopes: vec!["users:read".into()],
         pkce_verifier: "verifier-for-test-0123456789".into(),
         created_at: Utc::now(),
         expires_at: Utc::now() + Duration::minutes(minutes),

@@ -7,5 +7,7 @@ mod common;
 
 mod bad_input;
 mod lifecycle;
+mod no_borrowing;
+mod retry_after;
 mod security;
 mod troubleshooting;

@@ -5,6 +5,7 @@
 mod common;
 
 mod history;
+mod limits;
 mod policies;
 mod validation;
 
