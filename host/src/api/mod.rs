@@ -76,23 +76,29 @@ async fn healthz(State(app): State<App>) -> Json<Value> {
     }))
 }
 
+/// The connectors, with their scope catalogue and the scopes a new OAuth
+/// connection would ask for now.
 async fn connectors(State(app): State<App>) -> Json<Value> {
-    let list: Vec<Value> = app
-        .registry
-        .all()
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "name": c.name,
-                "api_base": c.api_base.as_str(),
-                "allowed_hosts": c.allowed_hosts,
-                "scopes": c.known_scopes,
-                "default_scopes": c.default_scopes,
-                "oauth_configured": app.connections.oauth_app(c).is_ok(),
-                "redirect_uri": app.connections.redirect_uri(),
-            })
-        })
-        .collect();
+    let mut list = Vec::new();
+    for c in app.registry.all() {
+        let scopes: Vec<Value> = c
+            .known_scopes
+            .iter()
+            .map(|s| json!({"name": s, "description": c.scope_descriptions.get(s)}))
+            .collect();
+        list.push(json!({
+            "id": c.id,
+            "name": c.name,
+            "api_base": c.api_base.as_str(),
+            "allowed_hosts": c.allowed_hosts,
+            "scopes": scopes,
+            "full_access_scope": c.full_access_scope,
+            "full_permissions": app.connections.full_permissions(c),
+            "cards_need": app.connections.cards_need(c).await,
+            "default_scopes": app.connections.scopes_to_request(c, None).await,
+            "oauth_configured": app.connections.oauth_app(c).is_ok(),
+            "redirect_uri": app.connections.redirect_uri(),
+        }));
+    }
     Json(json!({ "data": list }))
 }

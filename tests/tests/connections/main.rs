@@ -9,5 +9,6 @@ mod bad_input;
 mod lifecycle;
 mod no_borrowing;
 mod retry_after;
+mod scopes;
 mod security;
 mod troubleshooting;
