@@ -1,16 +1,19 @@
 //! How the CLI reaches the REST API: one request, sent to a running host
-//! (`--server URL`, with `CARDHOST_API_KEY`) or to the router of a host
-//! started in-process on the data dir, so both paths behave and fail alike.
+//! (`--server URL`) or to the router of a host started in-process on the data
+//! dir, so both paths behave and fail alike. Either way the request carries
+//! the API key: `CARDHOST_API_KEY`, or else the data dir's `api.key` (which a
+//! `--server` command reads from its own `--data-dir` / `CARDHOST_DATA_DIR`).
 
 use anyhow::Context;
 use axum::body::Body;
 use axum::http::{Method, Request};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::app::App;
 use crate::config::Settings;
+use crate::store::keyfile;
 
 /// A request body.
 pub enum Payload {
@@ -45,11 +48,20 @@ impl Call {
     }
 }
 
-fn api_key(settings: &Settings) -> Option<String> {
-    settings
-        .api_key
-        .as_ref()
-        .map(|k| k.expose_secret().to_string())
+/// The key for a running host: `CARDHOST_API_KEY`, else the data dir's key file (never created here).
+fn server_api_key(settings: &Settings, server: &str) -> anyhow::Result<SecretString> {
+    if let Some(key) = &settings.api_key {
+        return Ok(key.clone());
+    }
+    let path = keyfile::api_key_file_path(&settings.data_dir);
+    if !path.exists() {
+        anyhow::bail!(
+            "no API key for {server}: set CARDHOST_API_KEY to the host's key, or point --data-dir \
+             (CARDHOST_DATA_DIR) at its data dir, whose {} file holds it",
+            keyfile::API_KEY_FILE_NAME
+        );
+    }
+    Ok(keyfile::read_api_key_file(&path)?)
 }
 
 /// Send `call` to the host at `server`; the status and the JSON answer.
@@ -59,10 +71,10 @@ pub async fn to_server(
     call: Call,
 ) -> anyhow::Result<(u16, Value)> {
     let url = format!("{}/api/v1{}", server.trim_end_matches('/'), call.path);
-    let mut req = reqwest::Client::new().request(call.method, &url);
-    if let Some(k) = api_key(settings) {
-        req = req.bearer_auth(k);
-    }
+    let key = server_api_key(settings, server)?;
+    let mut req = reqwest::Client::new()
+        .request(call.method, &url)
+        .bearer_auth(key.expose_secret());
     req = match call.payload {
         Payload::None => req,
         Payload::Json(v) => req.json(&v),
@@ -77,14 +89,18 @@ pub async fn to_server(
     Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
 
-/// Send `call` to the router of an in-process host.
+/// Send `call` to the router of an in-process host, whose settings hold the
+/// resolved API key (see [`Settings::resolve_api_key`]). It is addressed to the
+/// listen address, a name the host answers to.
 pub async fn in_process(app: &App, call: Call) -> anyhow::Result<(u16, Value)> {
-    let mut req = Request::builder()
+    let key = app.settings.api_key.as_ref().context(
+        "the in-process host has no API key: resolve it (Settings::resolve_api_key) before starting it",
+    )?;
+    let req = Request::builder()
         .method(call.method)
-        .uri(format!("/api/v1{}", call.path));
-    if let Some(k) = api_key(&app.settings) {
-        req = req.header("authorization", format!("Bearer {k}"));
-    }
+        .uri(format!("/api/v1{}", call.path))
+        .header("host", app.settings.listen.to_string())
+        .header("authorization", format!("Bearer {}", key.expose_secret()));
     let req = match call.payload {
         Payload::None => req.body(Body::empty())?,
         Payload::Json(v) => req

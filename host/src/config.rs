@@ -1,5 +1,5 @@
 //! Settings from environment keys (and command-line flags, applied by
-//! `main`), in one place. Every alias of seed 003's env keys is accepted; the
+//! `main`), in one place. Every alias of each env key is accepted; the
 //! first one set wins.
 
 use std::net::SocketAddr;
@@ -10,6 +10,7 @@ use secrecy::SecretString;
 
 use crate::connectors::{Connector, Endpoints};
 use crate::runtime::RuntimeConfig;
+use crate::store::{keyfile, StoreError};
 
 /// The env keys of each Asana setting, in order of precedence.
 pub mod keys {
@@ -44,7 +45,19 @@ pub mod keys {
     pub const MAX_CALLS_PER_RUN: &str = "CARDHOST_MAX_CALLS_PER_RUN";
 }
 
-/// App-level credentials of one connector (seed 003's "App Credentials").
+/// The fewest characters an API key may have, from `CARDHOST_API_KEY` or the data dir's key file.
+pub const MIN_API_KEY_LEN: usize = 32;
+
+/// Where the API key of a host came from (see [`Settings::resolve_api_key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiKeySource {
+    /// `CARDHOST_API_KEY`.
+    Env,
+    /// The data dir's key file; `created` when this start made it.
+    File { path: PathBuf, created: bool },
+}
+
+/// App-level credentials of one connector ("App Credentials").
 #[derive(Clone, Default)]
 pub struct AppCredentials {
     pub client_id: Option<String>,
@@ -91,6 +104,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Where browsers reach the host; the OAuth redirect URI derives from it.
     pub public_url: String,
+    /// `CARDHOST_API_KEY`, or, after [`Settings::resolve_api_key`], the data dir's key file. The API
+    /// and the console never run open: a host without a key refuses every attempt.
     pub api_key: Option<SecretString>,
     pub master_key: Option<SecretString>,
     pub runtime: RuntimeConfig,
@@ -172,7 +187,7 @@ impl Settings {
                 .into(),
             listen,
             public_url,
-            api_key: get(keys::API_KEY).map(SecretString::from),
+            api_key: get(keys::API_KEY).map(api_key).transpose()?,
             master_key: get(keys::MASTER_KEY).map(SecretString::from),
             runtime,
             refresh_margin: Duration::from_secs(parse(
@@ -217,7 +232,25 @@ impl Settings {
         })
     }
 
-    /// Refuse to serve beyond loopback without an API key.
+    /// The API key: `CARDHOST_API_KEY` when set, else the data dir's key file, made with a new random
+    /// key on the first start (which also makes the data dir, 0700). A file that others may read or
+    /// that holds a key shorter than [`MIN_API_KEY_LEN`] is refused.
+    pub fn resolve_api_key(&mut self) -> Result<ApiKeySource, StoreError> {
+        if self.api_key.is_some() {
+            return Ok(ApiKeySource::Env);
+        }
+        crate::store::data_dir::prepare(&self.data_dir)?;
+        let (key, created) = keyfile::load_or_create_api_key(&self.data_dir)?;
+        self.api_key = Some(key);
+        Ok(ApiKeySource::File {
+            path: keyfile::api_key_file_path(&self.data_dir),
+            created,
+        })
+    }
+
+    /// Refuse to serve beyond loopback unless `CARDHOST_API_KEY` is set: a host reachable from the
+    /// network runs on a key its operator chose and handed out, not on a key file nobody has seen.
+    /// Call it before [`Settings::resolve_api_key`].
     pub fn check_listen(&self) -> Result<(), SettingError> {
         if !self.listen.ip().is_loopback() && self.api_key.is_none() {
             return Err(SettingError {
@@ -238,6 +271,21 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| format!("{}/oauth/callback", self.public_url))
     }
+}
+
+/// `CARDHOST_API_KEY`, refused when shorter than [`MIN_API_KEY_LEN`] (without showing it).
+fn api_key(value: String) -> Result<SecretString, SettingError> {
+    let len = value.chars().count();
+    if len < MIN_API_KEY_LEN {
+        return Err(SettingError {
+            key: keys::API_KEY.to_string(),
+            message: format!(
+                "the API key is {len} characters long; use at least {MIN_API_KEY_LEN} (for example \
+                 `openssl rand -hex 32`), or unset CARDHOST_API_KEY to have the host make one in its data dir"
+            ),
+        });
+    }
+    Ok(SecretString::from(value))
 }
 
 fn parse<T: std::str::FromStr>(
@@ -320,7 +368,7 @@ mod tests {
         assert_eq!(e.key, "CARDHOST_API_KEY");
         assert!(settings(&[
             ("CARDHOST_LISTEN", "0.0.0.0:8080"),
-            ("CARDHOST_API_KEY", "k")
+            ("CARDHOST_API_KEY", &"k".repeat(32))
         ])
         .unwrap()
         .check_listen()
@@ -339,5 +387,55 @@ mod tests {
             !text.contains("very-secret-pat") && !text.contains("shh"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_short_api_key_is_refused_without_showing_it() {
+        let e = settings(&[("CARDHOST_API_KEY", "hunter2-hunter2-hunter2-hunter2")]).unwrap_err();
+        assert_eq!(e.key, "CARDHOST_API_KEY");
+        let text = e.to_string();
+        assert!(
+            text.contains("31 characters") && text.contains("at least 32"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(settings(&[("CARDHOST_API_KEY", &"k".repeat(32))]).is_ok());
+    }
+
+    #[test]
+    fn without_an_env_key_the_data_dir_gets_a_key_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        let dir_text = dir.display().to_string();
+        let mut s = settings(&[("CARDHOST_DATA_DIR", &dir_text)]).unwrap();
+        let path = crate::store::keyfile::api_key_file_path(&dir);
+        assert_eq!(
+            s.resolve_api_key().unwrap(),
+            ApiKeySource::File {
+                path: path.clone(),
+                created: true
+            }
+        );
+        let first = s.api_key.clone().unwrap();
+        let mut again = settings(&[("CARDHOST_DATA_DIR", &dir_text)]).unwrap();
+        assert_eq!(
+            again.resolve_api_key().unwrap(),
+            ApiKeySource::File {
+                path,
+                created: false
+            }
+        );
+        assert_eq!(
+            again.api_key.unwrap().expose_secret(),
+            first.expose_secret()
+        );
+        let env_key = "e".repeat(40);
+        let mut from_env = settings(&[
+            ("CARDHOST_DATA_DIR", &dir_text),
+            ("CARDHOST_API_KEY", &env_key),
+        ])
+        .unwrap();
+        assert_eq!(from_env.resolve_api_key().unwrap(), ApiKeySource::Env);
+        assert_eq!(from_env.api_key.unwrap().expose_secret(), env_key);
     }
 }

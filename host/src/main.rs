@@ -13,7 +13,7 @@ use axum::http::Method;
 use cardhost::app::App;
 use cardhost::capability::{Grant, HttpCapability, HttpLimits, StaticCredentials};
 use cardhost::cli_rest::{self, Call, Payload};
-use cardhost::config::Settings;
+use cardhost::config::{ApiKeySource, Settings};
 use cardhost::connections::CreateConnection;
 use cardhost::runtime::builtin::BUILTIN_CARDS;
 use cardhost::runtime::catalogue::Catalogue;
@@ -196,38 +196,80 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             connection,
         } => run(settings, &card, &input, connection.as_deref()).await,
         Command::Connections(cmd) => connections(settings, cmd).await.map(|_| ExitCode::SUCCESS),
-        Command::Flows { server, command } => cardhost::cli_flows::run(settings, server, command)
-            .await
-            .map_err(explain_lock)
-            .map(|_| ExitCode::SUCCESS),
+        Command::Flows { server, command } => {
+            if server.is_none() {
+                // In process, the command goes through the host's own router, which needs the key.
+                let source = settings.resolve_api_key()?;
+                announce_api_key(&source, &settings.public_url);
+            }
+            cardhost::cli_flows::run(settings, server, command)
+                .await
+                .map_err(explain_lock)
+                .map(|_| ExitCode::SUCCESS)
+        }
         Command::Cards(cmd) => cards(settings, cmd).await,
         Command::Schemas { write, check } => schemas(settings, write, check).await,
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+async fn serve(mut settings: Settings) -> anyhow::Result<()> {
     settings.check_listen()?;
     let started = Instant::now();
     let listen = settings.listen;
+    let key_source = settings.resolve_api_key()?;
+    let public_url = settings.public_url.clone();
     let app = App::start(settings).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
+    announce_api_key(&key_source, &public_url);
     tracing::info!(
         address = %listener.local_addr()?,
         data_dir = %app.store.data_dir().display(),
         redirect_uri = %app.connections.redirect_uri(),
+        api_key = %match &key_source {
+            ApiKeySource::Env => "CARDHOST_API_KEY".to_string(),
+            ApiKeySource::File { path, .. } => path.display().to_string(),
+        },
         ready_ms = started.elapsed().as_millis() as u64,
         "cardhost is ready"
     );
     let store = app.store.clone();
-    axum::serve(listener, cardhost::api::router(app.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let router = cardhost::api::router(app.clone());
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     app.shutdown().await;
     store.flush().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Tells the operator, once, where a new API key was written and how to use it.
+///
+/// The key itself is not printed: a terminal's output ends up in logs, CI output and screenshots
+/// that more people read than the 0700 data dir. The path and a command that reads the file are
+/// enough for its owner.
+fn announce_api_key(source: &ApiKeySource, public_url: &str) {
+    let ApiKeySource::File {
+        path,
+        created: true,
+    } = source
+    else {
+        return;
+    };
+    let path = path.display();
+    eprintln!(
+        "\n    cardhost made an API key for this data dir: {path} (mode 0600, only you can read it).\n\
+         \x20   It guards the REST API and the console. To use it:\n\
+         \x20     console: open {public_url}/console/ and sign in with the contents of that file\n\
+         \x20     API:     curl -H \"Authorization: Bearer $(cat {path})\" {public_url}/api/v1/connections\n\
+         \x20     CLI:     cardhost connections list --server {public_url}  (run with this data dir, it reads the file)\n\
+         \x20   Set CARDHOST_API_KEY (at least 32 characters) to use a key of your own instead.\n"
+    );
 }
 
 async fn shutdown_signal() {

@@ -1,7 +1,15 @@
 //! The `cardhost` command line, run as a process: connections on the data
-//! dir, a polite refusal when a server holds it, and the listen check.
+//! dir, a polite refusal when a server holds it, the listen check, the API
+//! key a first start makes, and the checks `serve` makes before it starts.
 
-use std::process::{Command, Output};
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The API key of the servers started here (at least 32 characters).
+const API_KEY: &str = "cli-test-key-0123456789-0123456789";
 
 fn cardhost(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cardhost"))
@@ -70,39 +78,83 @@ fn a_bad_input_to_run_is_a_clear_error() {
     );
 }
 
-/// A `cardhost serve` child on a free loopback port, killed on drop.
+/// A `cardhost serve` child on a free loopback port, killed on drop; its
+/// stderr goes to a file.
 struct Server {
     child: std::process::Child,
     url: String,
+    stderr: std::path::PathBuf,
+}
+
+impl Server {
+    /// What the server wrote to stderr so far.
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// The status of a `GET path` without any key.
+    fn status_without_key(&self, path: &str) -> u16 {
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP answer: {answer}"))
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.stderr);
     }
 }
 
-fn serve(dir: &std::path::Path) -> Server {
+fn serve(dir: &Path) -> Server {
+    serve_with(dir, Some(API_KEY))
+}
+
+/// `cardhost serve` on `dir`, with `CARDHOST_API_KEY` set to `api_key` if given.
+fn serve_with(dir: &Path, api_key: Option<&str>) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_cardhost"))
+    let stderr = tempfile::NamedTempFile::new()
+        .unwrap()
+        .into_temp_path()
+        .keep()
+        .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cardhost"));
+    command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env_clear()
         .env("CARDHOST_DATA_DIR", dir)
         .env("CARDHOST_MASTER_KEY", "cc".repeat(32))
-        .env("CARDHOST_API_KEY", "cli-test-key")
         .env("CARDHOST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("cardhost serve starts");
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr).unwrap());
+    if let Some(key) = api_key {
+        command.env("CARDHOST_API_KEY", key);
+    }
+    let child = command.spawn().expect("cardhost serve starts");
     let server = Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
+        stderr,
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -125,7 +177,7 @@ fn commands_go_through_a_running_server() {
         let out = Command::new(env!("CARGO_BIN_EXE_cardhost"))
             .args(&all)
             .env_clear()
-            .env("CARDHOST_API_KEY", "cli-test-key")
+            .env("CARDHOST_API_KEY", API_KEY)
             .env("CARDHOST_LOG", "warn")
             .output()
             .expect("cardhost runs");
@@ -151,4 +203,158 @@ fn commands_go_through_a_running_server() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// A CLI command with `--server`, the data dir and maybe an API key in its env.
+fn with_server(server: &Server, dir: &Path, api_key: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cardhost"));
+    command
+        .args(args)
+        .args(["--server", &server.url])
+        .env_clear()
+        .env("CARDHOST_DATA_DIR", dir)
+        .env("CARDHOST_LOG", "warn");
+    if let Some(key) = api_key {
+        command.env("CARDHOST_API_KEY", key);
+    }
+    command.output().expect("cardhost runs")
+}
+
+#[test]
+fn the_first_start_makes_an_api_key_and_says_where_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let server = serve_with(&dir, None);
+    let path = dir.join("api.key");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server.stderr().contains("API key") {
+        assert!(
+            Instant::now() < deadline,
+            "no word of the key: {}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let key = std::fs::read_to_string(&path).unwrap().trim().to_string();
+    assert_eq!(key.len(), 43, "32 random bytes in base64url");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&dir), 0o700);
+    let said = server.stderr();
+    assert!(said.contains(&path.display().to_string()), "{said}");
+    assert!(said.contains("Authorization: Bearer"), "{said}");
+    assert!(
+        !said.contains(&key),
+        "the key itself is never printed: {said}"
+    );
+
+    // The API is shut without it; the CLI finds it in the data dir.
+    assert_eq!(server.status_without_key("/api/v1/connections"), 401);
+    assert_eq!(server.status_without_key("/healthz"), 200);
+    let out = with_server(&server, &dir, None, &["connections", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"data\": []"),
+        "{}",
+        text(&out.stdout)
+    );
+    let wrong = "w".repeat(40);
+    let out = with_server(&server, &dir, Some(&wrong), &["connections", "list"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("HTTP 401"),
+        "{}",
+        text(&out.stderr)
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = with_server(&server, elsewhere.path(), None, &["flows", "list"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("CARDHOST_API_KEY"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !elsewhere.path().join("api.key").exists(),
+        "--server never makes a key"
+    );
+
+    // A restart reads the same key and says nothing more about it.
+    drop(server);
+    let server = serve_with(&dir, None);
+    let out = with_server(&server, &dir, None, &["cards", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), key);
+    assert!(
+        !server.stderr().contains("made an API key"),
+        "{}",
+        server.stderr()
+    );
+    drop(server);
+
+    // In process, the CLI uses the same key for the host's own router.
+    let out = cardhost(&dir, &["flows", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"data\": []"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// Run `cardhost serve` on `dir` with `env`; its output once it exits by itself.
+fn serve_exits(dir: &Path, env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cardhost"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("CARDHOST_DATA_DIR", dir)
+        .env("CARDHOST_MASTER_KEY", "cc".repeat(32))
+        .env("CARDHOST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cardhost serve starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("cardhost serve is still running: {}", text(&out.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn serve_refuses_a_short_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = serve_exits(tmp.path(), &[("CARDHOST_API_KEY", "short-key")]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("CARDHOST_API_KEY") && err.contains("at least 32"),
+        "{err}"
+    );
+    assert!(!err.contains("short-key"), "{err}");
+}
+
+#[test]
+fn serve_refuses_a_data_dir_others_may_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let out = cardhost(&dir, &["connections", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = serve_exits(&dir, &[("CARDHOST_API_KEY", API_KEY)]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("chmod 700 {}", dir.display())),
+        "{err}"
+    );
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = cardhost(&dir, &["connections", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }

@@ -1,14 +1,18 @@
 //! The REST API (axum): connectors, connections and their lifecycle, org
 //! settings, the card catalogue and card runs under `/api/v1` (API key
-//! required), the public OAuth callback, and `/healthz`.
+//! required), the public OAuth callback, and `/healthz`. Every request, the
+//! console's included, first passes the [`guard`] (its `Host`, and for state
+//! changes its origin).
 
 pub mod auth;
 mod callback;
 pub mod cards;
 mod connections;
 mod flows;
+pub mod guard;
 pub mod json;
 mod settings;
+pub mod throttle;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
@@ -17,14 +21,18 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::runtime::catalogue::MAX_CARD_BYTES;
-use auth::ApiKey;
+use auth::{ApiKey, Gate};
+use guard::Guard;
 
 /// Largest JSON body the API accepts.
 pub const MAX_JSON_BODY: usize = 256 * 1024;
 
-/// The whole HTTP surface of the host.
+/// The whole HTTP surface of the host. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so that wrong keys are
+/// counted per client address; without it they all count against one bucket.
 pub fn router(app: App) -> Router {
-    let key = ApiKey(app.settings.api_key.clone());
+    let gate = Gate::new(ApiKey::of(&app.settings));
+    let guard = Guard::new(&app.settings);
     let v1 = Router::new()
         .route("/connectors", get(connectors))
         .route(
@@ -58,14 +66,18 @@ pub fn router(app: App) -> Router {
         )
         .route("/flows/{id}/runs", get(flows::runs).post(flows::run))
         .route("/flows/{id}/runs/{run}", get(flows::run_one))
-        .layer(middleware::from_fn_with_state(key, auth::require_key));
+        .layer(middleware::from_fn_with_state(
+            gate.clone(),
+            auth::require_key,
+        ));
     Router::new()
         .nest("/api/v1", v1)
         .route("/oauth/callback", get(callback::callback))
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .with_state(app.clone())
-        .merge(crate::console::router(app))
+        .merge(crate::console::router(app, gate))
+        .layer(middleware::from_fn_with_state(guard, guard::check))
 }
 
 async fn healthz(State(app): State<App>) -> Json<Value> {

@@ -146,7 +146,7 @@ pub(crate) fn render(page: &Page<'_>, ctx: Option<&SessionCtx>, body: Markup) ->
                                 (item(Nav::Flows, "/console/flows", "Flow runs"))
                             }
                         }
-                        @if let Some(ctx) = ctx.filter(|c| c.signed_in) {
+                        @if let Some(ctx) = ctx {
                             form.signout method="post" action="/console/logout" {
                                 input type="hidden" name="csrf" value=(ctx.csrf);
                                 button.link type="submit" { "Sign out" }

@@ -2,10 +2,9 @@
 //! connections, the card catalogue and card runs, and flow runs, served by
 //! the host itself under `/console`.
 //!
-//! Sign-in exchanges the API key for a session cookie (`HttpOnly`,
-//! `SameSite=Strict`, `Secure` behind https); without an API key (loopback
-//! development) the console is open but every visitor still gets a session.
-//! Every state-changing form carries the session's CSRF token, checked in
+//! Sign-in exchanges the API key (`CARDHOST_API_KEY` or the data dir's
+//! `api.key`) for a session cookie (`HttpOnly`, `SameSite=Strict`, `Secure`
+//! behind https); wrong keys are limited as on the API. Every state-changing form carries the session's CSRF token, checked in
 //! constant time before any handler runs. Every page is sent with a strict
 //! Content-Security-Policy and never shows a secret: tokens are write-only
 //! fields, shown only as "set" or "not set".
@@ -27,6 +26,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::api::auth::Gate;
 use crate::app::App;
 pub use landing::oauth_landing;
 use session::Sessions;
@@ -42,6 +42,8 @@ const CSS: &str = include_str!("console.css");
 pub(crate) struct Console {
     pub app: App,
     pub sessions: Sessions,
+    /// The API key that signs in, and the count of wrong ones (shared with the API).
+    pub gate: Gate,
     /// The Content-Security-Policy of every page.
     csp: Arc<HeaderValue>,
     /// Whether cookies get `Secure` (the public URL is https).
@@ -49,22 +51,24 @@ pub(crate) struct Console {
 }
 
 impl Console {
-    fn new(app: App) -> Console {
+    fn new(app: App, gate: Gate) -> Console {
         let secure_cookies = app.settings.public_url.starts_with("https://");
         let csp = HeaderValue::from_str(&content_security_policy(&app))
             .unwrap_or_else(|_| HeaderValue::from_static(FALLBACK_CSP));
         Console {
             app,
             sessions: Sessions::default(),
+            gate,
             csp: Arc::new(csp),
             secure_cookies,
         }
     }
 }
 
-/// The console's routes, ready to merge into the host's router.
-pub fn router(app: App) -> Router {
-    let console = Console::new(app);
+/// The console's routes, ready to merge into the host's router; `gate` checks
+/// the key at sign-in.
+pub fn router(app: App, gate: Gate) -> Router {
+    let console = Console::new(app, gate);
     let signed_in = Router::new()
         .route(
             "/console/connections",

@@ -9,14 +9,18 @@
 //!   checks it in constant time before any handler runs, and refuses (403)
 //!   a POST without it, with a wrong one, or from a cross-site page.
 //! - The sign-in form is protected by a double-submit nonce (a short-lived
-//!   cookie on `/console/login` that the form must echo).
+//!   cookie on `/console/login` that the form must echo). Its wrong keys count
+//!   with the API's, per client address and for the whole host, and are
+//!   answered 429 with `Retry-After` once too many (see
+//!   [`throttle`](crate::api::throttle)).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Query, Request, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -32,7 +36,7 @@ use subtle::ConstantTimeEq;
 
 use super::layout::{self, see_other, Flash, Nav, Page};
 use super::{Console, MAX_FORM_BODY};
-use crate::api::auth::ApiKey;
+use crate::api::auth::{set_retry_after, Denied};
 
 /// The session cookie.
 pub(crate) const SESSION_COOKIE: &str = "cardhost_session";
@@ -44,8 +48,6 @@ const IDLE: Duration = Duration::from_secs(2 * 60 * 60);
 const ABSOLUTE: Duration = Duration::from_secs(12 * 60 * 60);
 /// At most this many live sessions; the least recently used go first.
 const MAX_SESSIONS: usize = 1000;
-/// Answering a wrong API key waits this long, to slow guessing down.
-const WRONG_KEY_DELAY: Duration = Duration::from_millis(300);
 
 /// The sessions of this host, in memory; cheap to clone.
 #[derive(Clone, Default)]
@@ -72,8 +74,6 @@ pub(crate) struct SessionCtx {
     key: [u8; 32],
     /// The token every state-changing form must carry.
     pub csrf: Arc<str>,
-    /// Whether signing out means anything (the host has an API key).
-    pub signed_in: bool,
 }
 
 /// 32 random bytes, base64url.
@@ -94,7 +94,7 @@ pub(crate) fn same_token(a: &str, b: &str) -> bool {
 
 impl Sessions {
     /// A new session; its id (for the cookie) and context.
-    fn create(&self, signed_in: bool) -> (String, SessionCtx) {
+    fn create(&self) -> (String, SessionCtx) {
         let id = random_token();
         let key = key_of(&id);
         let csrf = random_token();
@@ -120,13 +120,12 @@ impl Sessions {
             SessionCtx {
                 key,
                 csrf: csrf.into(),
-                signed_in,
             },
         )
     }
 
     /// The live session with this id, marked as seen.
-    fn touch(&self, id: &str, signed_in: bool) -> Option<SessionCtx> {
+    fn touch(&self, id: &str) -> Option<SessionCtx> {
         let key = key_of(id);
         let now = Instant::now();
         let mut map = self.inner.lock().expect("sessions");
@@ -136,7 +135,6 @@ impl Sessions {
                 Some(SessionCtx {
                     key,
                     csrf: s.csrf.as_str().into(),
-                    signed_in,
                 })
             }
             Some(_) => {
@@ -222,22 +220,16 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// Middleware of every signed-in route: find (or, without an API key,
-/// make) the session, then check the CSRF token of state-changing requests.
+/// Middleware of every signed-in route: find the session (or send the
+/// visitor to sign in), then check the CSRF token of state-changing requests.
 pub(crate) async fn require_session(
     State(console): State<Console>,
     request: Request,
     next: Next,
 ) -> Response {
-    let keyed = console.app.settings.api_key.is_some();
-    let found =
-        cookie(request.headers(), SESSION_COOKIE).and_then(|id| console.sessions.touch(id, keyed));
-    let (ctx, new_id) = match found {
-        Some(ctx) => (ctx, None),
-        None if !keyed => {
-            let (id, ctx) = console.sessions.create(false);
-            (ctx, Some(id))
-        }
+    let found = cookie(request.headers(), SESSION_COOKIE).and_then(|id| console.sessions.touch(id));
+    let ctx = match found {
+        Some(ctx) => ctx,
         None => {
             if changes_state(request.method()) {
                 return forbidden(
@@ -266,11 +258,7 @@ pub(crate) async fn require_session(
     };
     let mut request = request;
     request.extensions_mut().insert(ctx);
-    let mut response = next.run(request).await;
-    if let Some(id) = new_id {
-        set_cookie(&mut response, session_cookie(&console, &id));
-    }
-    response
+    next.run(request).await
 }
 
 /// Read the form body, check its `csrf` field, and hand the request on
@@ -334,11 +322,8 @@ pub(crate) async fn login_form(
     Query(q): Query<LoginQuery>,
 ) -> Response {
     let next = safe_next(q.next.as_deref());
-    if console.app.settings.api_key.is_none() {
-        return see_other(&next);
-    }
     if cookie(&headers, SESSION_COOKIE)
-        .and_then(|id| console.sessions.touch(id, true))
+        .and_then(|id| console.sessions.touch(id))
         .is_some()
     {
         return see_other(&next);
@@ -351,7 +336,10 @@ fn login_page(console: &Console, status: StatusCode, next: &str, error: Option<&
     let body = html! {
         div.login {
             h1 { "Sign in to the console" }
-            p.muted { "Enter the host's API key (" code { "CARDHOST_API_KEY" } ")." }
+            p.muted {
+                "Enter the host's API key: " code { "CARDHOST_API_KEY" } ", or the "
+                code { "api.key" } " file in its data dir."
+            }
             @if let Some(e) = error {
                 div.banner.error role="alert" { p { (e) } }
             }
@@ -388,13 +376,11 @@ pub(crate) struct LoginForm {
 /// `POST /console/login`: exchange the API key for a session.
 pub(crate) async fn login(
     State(console): State<Console>,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    let Some(key) = console.app.settings.api_key.clone() else {
-        return see_other(&next);
-    };
     let nonce_ok =
         cookie(&headers, LOGIN_COOKIE).is_some_and(|c| !c.is_empty() && same_token(c, &form.nonce));
     if !nonce_ok {
@@ -405,16 +391,32 @@ pub(crate) async fn login(
             Some("The sign-in form expired or was not sent from this page. Enter the key again."),
         );
     }
-    if !ApiKey(Some(key)).matches(form.api_key.trim()) {
-        tokio::time::sleep(WRONG_KEY_DELAY).await;
-        return login_page(
-            &console,
-            StatusCode::UNAUTHORIZED,
-            &next,
-            Some("That is not this host's API key."),
-        );
+    let peer = connect_info.map(|Extension(ConnectInfo(addr))| addr.ip());
+    match console.gate.check(peer, form.api_key.trim()) {
+        Ok(()) => {}
+        Err(Denied::Wrong) => {
+            return login_page(
+                &console,
+                StatusCode::UNAUTHORIZED,
+                &next,
+                Some("That is not this host's API key."),
+            )
+        }
+        Err(Denied::Limited(wait)) => {
+            let mut response = login_page(
+                &console,
+                StatusCode::TOO_MANY_REQUESTS,
+                &next,
+                Some(&format!(
+                    "Too many wrong keys were tried. Wait {} seconds, then try again.",
+                    crate::api::throttle::retry_after_secs(wait)
+                )),
+            );
+            set_retry_after(&mut response, wait);
+            return response;
+        }
     }
-    let (id, _) = console.sessions.create(true);
+    let (id, _) = console.sessions.create();
     let mut response = see_other(&next);
     set_cookie(&mut response, session_cookie(&console, &id));
     set_cookie(
@@ -472,9 +474,9 @@ mod tests {
     #[test]
     fn sessions_expire_and_hold_their_flash() {
         let sessions = Sessions::default();
-        let (id, ctx) = sessions.create(true);
-        assert!(sessions.touch(&id, true).is_some());
-        assert!(sessions.touch("not-a-session", true).is_none());
+        let (id, ctx) = sessions.create();
+        assert!(sessions.touch(&id).is_some());
+        assert!(sessions.touch("not-a-session").is_none());
         sessions.set_flash(&ctx, Flash::ok("Saved", "done"));
         assert!(sessions.take_flash(&ctx).is_some());
         assert!(sessions.take_flash(&ctx).is_none());

@@ -138,7 +138,14 @@ impl Store {
         let mut all = Vec::new();
         for entry in self.trees.connections.iter() {
             let (id, bytes) = entry?;
-            all.push(decode_stored(&bytes, &String::from_utf8_lossy(&id))?.conn);
+            match decode_stored(&bytes, &String::from_utf8_lossy(&id)) {
+                Ok(stored) => all.push(stored.conn),
+                Err(e) => tracing::error!(
+                    connection = %String::from_utf8_lossy(&id),
+                    error = %e,
+                    "leaving out a stored connection that cannot be decoded"
+                ),
+            }
         }
         all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(all)

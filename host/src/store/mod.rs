@@ -1,9 +1,10 @@
 //! The store: everything cardhost keeps on disk, in one sled database inside the data dir.
 //!
-//! Layout of a data dir (`CARDHOST_DATA_DIR`, default `./cardhost-data`, created with mode 0700):
+//! Layout of a data dir (`CARDHOST_DATA_DIR`, default `./cardhost-data`, mode 0700: see [`data_dir`]):
 //!
 //! ```text
 //! <data dir>/master.key   the master key as 64 hex characters (mode 0600), unless CARDHOST_MASTER_KEY is set
+//! <data dir>/api.key      the API key, 32 random bytes in base64url (mode 0600), unless CARDHOST_API_KEY is set
 //! <data dir>/db/          the sled database, with these trees:
 //!   meta          "schema_version" -> u32 big-endian; "key_check" -> sealed canary
 //!   connections   <connection id> -> JSON of `Connection` plus `"sealed": {field: base64(nonce||ciphertext)}`
@@ -19,6 +20,7 @@
 
 pub mod connections;
 pub mod crypto;
+pub mod data_dir;
 pub mod keyfile;
 pub mod migrations;
 pub mod model;
@@ -27,7 +29,6 @@ pub mod settings;
 
 use std::fmt;
 use std::io;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -96,6 +97,29 @@ pub enum StoreError {
         path.display()
     )]
     KeyFilePermissions { path: PathBuf },
+    #[error(
+        "the data dir {} may be read or written by group or others (mode {mode:o}); run `chmod 700 {}`",
+        path.display(),
+        path.display()
+    )]
+    DataDirPermissions { path: PathBuf, mode: u32 },
+    #[error(
+        "the API key file {} may be read or written by group or others; run `chmod 600 {}`",
+        path.display(),
+        path.display()
+    )]
+    ApiKeyFilePermissions { path: PathBuf },
+    #[error(
+        "the API key in {} is {len} characters long, but an API key (this file or CARDHOST_API_KEY) needs \
+         at least {min}: delete the file to have a new key made at the next start, or set CARDHOST_API_KEY \
+         to a key of {min} characters or more",
+        path.display()
+    )]
+    ShortApiKey {
+        path: PathBuf,
+        len: usize,
+        min: usize,
+    },
     #[error(
         "the data dir has schema version {found}, but this cardhost only knows versions up to \
          {supported}; use a newer cardhost (downgrades are not supported)"
@@ -178,7 +202,7 @@ impl Store {
     /// bytes); without it the key comes from `<dir>/master.key`, created on first start.
     pub fn open(dir: &Path, master_key: Option<&str>) -> Result<Store, StoreError> {
         let env_key = master_key.map(keyfile::parse_env_key).transpose()?;
-        create_data_dir(dir)?;
+        data_dir::prepare(dir)?;
         let db = open_db(dir)?;
         let trees = Trees::open(&db)?;
         migrations::ensure_supported(&trees.meta)?;
@@ -231,15 +255,6 @@ impl Store {
         flushed?;
         Ok(())
     }
-}
-
-/// Creates the data dir (and missing parents) with mode 0700; an existing dir is left as it is.
-fn create_data_dir(dir: &Path) -> Result<(), StoreError> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| io_context(e, "cannot create the data dir", dir))
 }
 
 /// How long opening waits for a lock that is being let go: sled's own

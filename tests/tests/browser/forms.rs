@@ -227,25 +227,42 @@ async fn sign_in_sessions_and_headers() {
 }
 
 #[tokio::test]
-async fn without_an_api_key_the_console_is_open_but_csrf_protected() {
+async fn without_an_api_key_the_console_signs_in_with_the_key_file() {
     let fake = FakeAsana::start().await;
     let dir = tempfile::tempdir().unwrap();
     let host = Host::start_in(&fake, dir.path(), &[("CARDHOST_API_KEY", "")]).await;
+    // Not open: every page asks to sign in, and so does every form.
     let r = host
         .client
         .get(format!("{}/console/connections/new", host.base))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let (cookie, _) = set_cookie(&r, "cardhost_session").expect("a session");
-    let csrf = input_value(&r.text().await.unwrap(), "csrf");
+    assert_eq!(r.status(), 303);
+    assert!(set_cookie(&r, "cardhost_session").is_none());
     let form = [
         ("connector", "asana"),
         ("nickname", "Open"),
         ("auth", "token"),
         ("access_token", seed::PAT),
     ];
+    let r = host
+        .client
+        .post(format!("{}/console/connections", host.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // The key the host wrote to its data dir signs in; forms still need their token.
+    let key = std::fs::read_to_string(dir.path().join("api.key")).unwrap();
+    assert_eq!(key.trim(), host.api_key());
+    let cookie = sign_in(&host).await;
+    let (status, html) = page(&host, &cookie, "/console/connections/new").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains(key.trim()), "the page never shows the key");
+    let csrf = input_value(&html, "csrf");
     let r = post(&host, &cookie, "/console/connections", &form).await;
     assert_eq!(r.status(), 403);
     let mut with_token = form.to_vec();
@@ -254,14 +271,6 @@ async fn without_an_api_key_the_console_is_open_but_csrf_protected() {
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let (_, list) = host.get("/connections").await;
     assert_eq!(list["data"][0]["nickname"], "Open");
-    // No sign-in page without a key.
-    let r = host
-        .client
-        .get(format!("{}/console/login", host.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
 }
 
 #[tokio::test]

@@ -11,14 +11,21 @@ use cardhost::config::Settings;
 use cardhost_tests::fake_asana::{seed, FakeAsana};
 use serde_json::Value;
 
-/// The API key the test hosts use.
-pub const API_KEY: &str = "test-api-key-0123456789";
+/// The API key the test hosts use (a host refuses keys under 32 characters).
+pub const API_KEY: &str = "test-api-key-0123456789-abcdefghijklmnop";
 
 /// A compiled-card cache shared by every test host of this process, so a
-/// card is compiled once per test binary rather than once per test.
+/// card is compiled once per test binary rather than once per test. Private
+/// (0700), as a host wants its cache.
 pub fn shared_cache_dir() -> PathBuf {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("card-cache");
-    std::fs::create_dir_all(&dir).expect("cache dir");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .expect("cache dir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("cache dir mode");
     dir
 }
 
@@ -62,12 +69,27 @@ impl Host {
 
     /// A host on `dir` with extra env keys (later keys win).
     pub async fn start_in(fake: &FakeAsana, dir: &Path, extra: &[(&str, &str)]) -> Host {
+        Host::try_start_in(fake, dir, extra)
+            .await
+            .expect("host starts")
+    }
+
+    /// A host on `dir` with extra env keys, or why it would not start. Like
+    /// `cardhost serve`: the API key is resolved (from the env, else the data
+    /// dir's key file), and the peer address of each connection is known.
+    pub async fn try_start_in(
+        fake: &FakeAsana,
+        dir: &Path,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<Host> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let address = listener.local_addr().unwrap();
+        let base = format!("http://{address}");
         let mut env: HashMap<String, String> = fake_env(fake).into_iter().collect();
         env.insert("CARDHOST_DATA_DIR".into(), dir.display().to_string());
+        env.insert("CARDHOST_LISTEN".into(), address.to_string());
         env.insert("CARDHOST_PUBLIC_URL".into(), base.clone());
         env.insert(
             "CARDHOST_CACHE_DIR".into(),
@@ -76,24 +98,52 @@ impl Host {
         for (k, v) in extra {
             env.insert(k.to_string(), v.to_string());
         }
-        let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
-        let app = App::start(settings).await.expect("host starts");
+        let mut settings = Settings::from_lookup(|k| env.get(k).cloned())?;
+        settings.resolve_api_key()?;
+        let app = App::start(settings).await?;
         let router = cardhost::api::router(app.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("serve");
         });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Host {
+        Ok(Host {
             app,
             base,
             client,
             data_dir: dir.to_path_buf(),
             _tmp: None,
             server,
-        }
+        })
+    }
+
+    /// The key this host was started with (from the env or its key file).
+    pub fn api_key(&self) -> String {
+        use secrecy::ExposeSecret;
+        self.app
+            .settings
+            .api_key
+            .as_ref()
+            .expect("a started host has a key")
+            .expose_secret()
+            .to_string()
+    }
+
+    /// A client whose connections come from another loopback address
+    /// (127.0.0.2 and up), as a second machine would.
+    pub fn client_from(&self, address: std::net::Ipv4Addr) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(std::net::IpAddr::V4(address))
+            .build()
+            .unwrap()
     }
 
     /// Stop serving and release the store (so the data dir can be reopened).
@@ -123,7 +173,7 @@ impl Host {
     pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("{}/api/v1{path}", self.base))
-            .bearer_auth(API_KEY)
+            .bearer_auth(self.api_key())
     }
 
     /// POST JSON to the API and return status and body.
@@ -200,6 +250,58 @@ impl Host {
             r.text().await.unwrap_or_default()
         );
         r.headers()["location"].to_str().unwrap().to_string()
+    }
+}
+
+/// The value of an `<input name=... value=...>` in a page.
+pub fn input_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input {name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// A cookie's `name=value` from a response's Set-Cookie headers, and the whole header.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<(String, String)> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| (v.split(';').next().unwrap().to_string(), v.to_string()))
+}
+
+impl Host {
+    /// Sign in to the console with the API key from `client`, asking to go
+    /// to `next`; the session cookie (`cardhost_session=...`).
+    pub async fn sign_in_console(&self, client: &reqwest::Client, next: &str) -> String {
+        let r = client
+            .get(format!("{}/console/login", self.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let (login_cookie, _) = set_cookie(&r, "cardhost_login").expect("login cookie");
+        let page = r.text().await.unwrap();
+        let nonce = input_value(&page, "nonce");
+        let r = client
+            .post(format!("{}/console/login", self.base))
+            .header("cookie", login_cookie)
+            .form(&[
+                ("api_key", self.api_key().as_str()),
+                ("nonce", &nonce),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        assert_eq!(r.headers()["location"], next);
+        set_cookie(&r, "cardhost_session")
+            .expect("session cookie")
+            .0
     }
 }
 
