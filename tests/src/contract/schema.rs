@@ -49,6 +49,12 @@ impl BodyCheck {
         BodyCheck { validator }
     }
 
+    /// Why the schema could not be compiled, if it could not.
+    #[cfg(test)]
+    pub fn compile_error(&self) -> Option<&str> {
+        self.validator.as_ref().err().map(String::as_str)
+    }
+
     /// What is wrong with `data`, as (dotted field, message) pairs.
     pub fn problems(&self, data: &Value) -> Vec<(String, String)> {
         match &self.validator {

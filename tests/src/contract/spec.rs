@@ -445,6 +445,39 @@ fn scope_catalogue(
 #[cfg(test)]
 mod tests {
     use super::super::contract;
+    use super::BodyCheck;
+
+    #[test]
+    fn every_request_schema_of_the_description_compiles() {
+        let c = contract();
+        let with_bodies: Vec<_> = c
+            .operations()
+            .iter()
+            .filter_map(|op| op.body_schema.as_deref().map(|p| (op, p)))
+            .collect();
+        assert!(with_bodies.len() > 100, "{}", with_bodies.len());
+        for (op, pointer) in with_bodies {
+            let check = BodyCheck::compile(&c.doc, pointer, &op.id);
+            assert_eq!(check.compile_error(), None, "{}", op.id);
+        }
+    }
+
+    #[test]
+    fn every_scope_an_operation_requires_is_in_the_catalogue() {
+        let c = contract();
+        let required: std::collections::BTreeSet<&str> = c
+            .operations()
+            .iter()
+            .flat_map(|op| op.scopes.iter().map(String::as_str))
+            .collect();
+        assert!(required.len() > 40, "{required:?}");
+        assert!(required.iter().all(|s| c.knows_scope(s)));
+        assert!(["openid", "email", "profile", "default"]
+            .iter()
+            .all(|s| c.knows_scope(s)));
+        assert!(c.scopes()["users:read"].contains("users"));
+        assert_eq!(c.operation("updateUser").map(|o| o.scopes.len()), Some(0));
+    }
 
     #[test]
     fn operations_are_matched_literal_first_with_their_scopes() {

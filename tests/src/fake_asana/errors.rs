@@ -270,12 +270,12 @@ impl OAuthError {
 
     /// 401 `invalid_client`: unknown client or wrong secret.
     pub fn invalid_client() -> OAuthError {
-        OAuthError::unauthorized_client("The client_id or client_secret is invalid.")
+        OAuthError::client_refused("The client_id or client_secret is invalid.")
     }
 
     /// 401 `invalid_client` with a description (RFC 6749 section 5.2;
     /// Asana documents no body for it).
-    pub fn unauthorized_client(description: impl Into<String>) -> OAuthError {
+    pub fn client_refused(description: impl Into<String>) -> OAuthError {
         OAuthError {
             status: StatusCode::UNAUTHORIZED,
             error: "invalid_client",

@@ -20,7 +20,8 @@ pub fn escape(text: &str) -> String {
 /// Checks Asana rich text (`html_notes`): well-formed XML whose root
 /// element is `<body>` (https://developers.asana.com/docs/rich-text). On
 /// success, its plain text (the `notes` Asana derives from it); otherwise why
-/// it was refused.
+/// it was refused. Which elements Asana accepts inside `<body>` is not
+/// checked: the fake takes any well-formed content.
 pub fn rich_text(xml: &str) -> Result<String, String> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
     let root = doc.root_element();

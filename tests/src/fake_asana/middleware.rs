@@ -132,10 +132,9 @@ pub async fn intercept(State(state): State<AppState>, request: Request, next: Ne
         tracing::info!(%method, %path, status = fault.status, "fake asana injected fault");
         return fault_response(&path, &fault);
     }
-    let mut _in_flight = None;
-    if let (true, Some(token)) = (is_api, &token) {
-        match ratelimit::admit(&state, token, &method) {
-            Ok(slot) => _in_flight = slot,
+    let in_flight = match (is_api, &token) {
+        (true, Some(token)) => match ratelimit::admit(&state, token, &method) {
+            Ok(slot) => slot,
             Err(retry_after) => {
                 return if path.starts_with(SCIM) {
                     ScimError::for_status(StatusCode::TOO_MANY_REQUESTS, Some(retry_after))
@@ -144,8 +143,9 @@ pub async fn intercept(State(state): State<AppState>, request: Request, next: Ne
                     ApiError::rate_limited(retry_after).into_response()
                 };
             }
-        }
-    }
+        },
+        _ => None,
+    };
     if !missing_scopes.is_empty() {
         // Asana answers 403 with its errors envelope; the wording of the
         // message is not documented.
@@ -158,8 +158,11 @@ pub async fn intercept(State(state): State<AppState>, request: Request, next: Ne
     if is_api && !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    drop(in_flight);
+    response
 }
 
 /// The answer to a faulted request, in the shape of the path's API.

@@ -303,12 +303,12 @@ fn authenticate_client(
     form: &Params,
 ) -> Result<String, OAuthError> {
     if headers.contains_key(header::AUTHORIZATION) {
-        return Err(OAuthError::unauthorized_client(
+        return Err(OAuthError::client_refused(
             "Client credentials must be sent as the client_id and client_secret form fields, not in an Authorization header.",
         ));
     }
     let (Some(id), Some(secret)) = (form.get("client_id"), form.get("client_secret")) else {
-        return Err(OAuthError::unauthorized_client(
+        return Err(OAuthError::client_refused(
             "The client_id and client_secret form fields are required.",
         ));
     };
