@@ -70,6 +70,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         seed::REDIRECT_URI
     );
     println!(
+        "  granular-scope OAuth app:             {} / {} ({})",
+        seed::GRANULAR_CLIENT_ID,
+        seed::GRANULAR_CLIENT_SECRET,
+        seed::GRANULAR_SCOPES.join(" ")
+    );
+    println!(
         "  workspace: {} ({})",
         seed::WORKSPACE_GID,
         seed::WORKSPACE_NAME
@@ -84,9 +90,21 @@ async fn run(args: Args) -> anyhow::Result<()> {
         println!("export {key}='{value}'");
     }
     println!();
+    println!("Every API request is checked against Asana's OpenAPI description: one it does not");
+    println!("allow gets a 400 naming the operation and field, and is listed when the fake stops.");
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
     tracing::info!("fake asana stopping");
+    let violations = fake.take_contract_violations();
+    if !violations.is_empty() {
+        eprintln!(
+            "{} request(s) broke Asana's OpenAPI description:",
+            violations.len()
+        );
+        for v in &violations {
+            eprintln!("  - {v}");
+        }
+    }
     drop(fake);
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! Bearer authentication of API and SCIM calls: personal access tokens, the
-//! service account token and OAuth access tokens (until expired or revoked).
+//! service account token and OAuth access tokens (until expired or revoked),
+//! and the scopes each grants.
 
 use super::errors::{ApiError, ScimError};
-use super::state::{AppState, Inner, TokenKind};
+use super::state::{AppState, Inner, TokenKind, DEFAULT_SCOPE};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -15,6 +16,23 @@ pub struct Principal {
     pub user_gid: String,
     /// Whether the token is the organization's service account token.
     pub service_account: bool,
+    /// The scopes the token was granted.
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    /// The scopes of `required` the token was not granted (none when it has
+    /// `default`, which grants everything).
+    pub fn missing<'a>(&self, required: &'a [String]) -> Vec<&'a str> {
+        if self.scopes.iter().any(|s| s == DEFAULT_SCOPE) {
+            return Vec::new();
+        }
+        required
+            .iter()
+            .filter(|r| !self.scopes.contains(r))
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
@@ -45,6 +63,7 @@ pub fn resolve(inner: &Inner, token: &str) -> Option<Principal> {
     user.active.then(|| Principal {
         user_gid: user.gid.clone(),
         service_account,
+        scopes: record.scopes.clone(),
     })
 }
 

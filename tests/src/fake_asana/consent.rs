@@ -40,7 +40,8 @@ pub struct Consent<'a> {
     pub user_name: &'a str,
     pub user_email: &'a str,
     pub workspace_names: Vec<&'a str>,
-    pub scopes: Vec<&'a str>,
+    /// The scopes asked for, each with its description.
+    pub scopes: Vec<(&'a str, &'a str)>,
     /// The authorization request, replayed as hidden inputs.
     pub hidden: Vec<(&'a str, &'a str)>,
 }
@@ -65,15 +66,17 @@ pub fn consent_page(consent: &Consent<'_>) -> Response {
              <button type=\"submit\" id=\"{decision}\">{label}</button></form>"
         )
     };
-    let scopes = if consent.scopes.is_empty() {
-        "<li>Full access to your Asana account (default)</li>".to_string()
-    } else {
-        consent
-            .scopes
-            .iter()
-            .map(|s| format!("<li>{}</li>", escape(s)))
-            .collect()
-    };
+    let scopes: String = consent
+        .scopes
+        .iter()
+        .map(|(name, description)| {
+            format!(
+                "<li><code>{}</code> {}</li>",
+                escape(name),
+                escape(description)
+            )
+        })
+        .collect();
     let app = escape(consent.app_name);
     let body = format!(
         "<h1>{app} wants to access your Asana account</h1>\

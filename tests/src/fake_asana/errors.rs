@@ -9,8 +9,10 @@ use serde_json::{json, Value};
 /// The `help` text Asana attaches to every error.
 pub const HELP: &str = "For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors";
 
-/// Asana's message when a client exceeds a rate limit.
-pub const RATE_LIMIT_MESSAGE: &str = "You have made too many requests recently. Please, be chill.";
+/// Asana's message when a client exceeds a rate limit
+/// (https://developers.asana.com/docs/rate-limits).
+pub const RATE_LIMIT_MESSAGE: &str =
+    "You've made too many requests and hit a rate limit. Please retry after the given amount of time.";
 
 /// An error of the REST API, rendered as Asana renders it.
 #[derive(Debug, Clone)]
@@ -266,12 +268,18 @@ impl OAuthError {
         OAuthError::bad("invalid_request", description)
     }
 
-    /// 401 `invalid_client`.
+    /// 401 `invalid_client`: unknown client or wrong secret.
     pub fn invalid_client() -> OAuthError {
+        OAuthError::client_refused("The client_id or client_secret is invalid.")
+    }
+
+    /// 401 `invalid_client` with a description (RFC 6749 section 5.2;
+    /// Asana documents no body for it).
+    pub fn client_refused(description: impl Into<String>) -> OAuthError {
         OAuthError {
             status: StatusCode::UNAUTHORIZED,
             error: "invalid_client",
-            description: "The client_id or client_secret is invalid.".to_string(),
+            description: description.into(),
         }
     }
 }
@@ -283,12 +291,6 @@ impl IntoResponse for OAuthError {
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"oauth\""),
-            );
-        }
         response
     }
 }

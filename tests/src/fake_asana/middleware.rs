@@ -1,21 +1,37 @@
-//! What happens to every request before its handler: it is recorded (and
-//! token grants counted), an injected fault may answer it instead, and API
-//! calls may be delayed.
+//! What happens to every request before its handler, in this order:
+//! 1. it is recorded (and token grants counted);
+//! 2. an API request (under `/api/1.0`, SCIM aside: Asana's OpenAPI
+//!    description does not cover SCIM) is checked against the description;
+//!    a violation is recorded and answered with a 400 naming the operation
+//!    and the field (a path no operation has gets Asana's 404);
+//! 3. an injected fault may answer it instead;
+//! 4. rate limits (when on) may answer 429;
+//! 5. a token lacking the operation's required scope gets 403;
+//! 6. API calls may be delayed, holding their concurrency slot meanwhile.
 
+use super::auth::{bearer, resolve};
 use super::errors::{ApiError, ScimError};
 use super::query::Params;
+use super::ratelimit;
 use super::state::AppState;
 use super::{Fault, RecordedRequest};
+use crate::contract::{contract, Checked};
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// The largest body the fake reads.
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
-/// Records, fault-injects and delays, then hands over to the router.
+/// The API base every REST path starts with.
+const API: &str = "/api/1.0";
+
+/// Where SCIM lives, outside the OpenAPI description.
+const SCIM: &str = "/api/1.0/scim";
+
+/// Records, checks, fault-injects, limits and delays, then hands over to the router.
 pub async fn intercept(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
@@ -24,10 +40,28 @@ pub async fn intercept(State(state): State<AppState>, request: Request, next: Ne
     };
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
+    let query = Params::parse(parts.uri.query()).0;
+    let is_api = path.starts_with(&format!("{API}/"));
+    let checked = match path.strip_prefix(API) {
+        Some(relative) if is_api && !path.starts_with(SCIM) => Some(
+            contract().check(
+                &method,
+                &path,
+                relative,
+                &query,
+                parts
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+                &bytes,
+            ),
+        ),
+        _ => None,
+    };
     let recorded = RecordedRequest {
         method: method.clone(),
         path: path.clone(),
-        query: Params::parse(parts.uri.query()).0,
+        query,
         headers: parts
             .headers
             .iter()
@@ -41,7 +75,8 @@ pub async fn intercept(State(state): State<AppState>, request: Request, next: Ne
         body: bytes.to_vec(),
     };
     tracing::info!(%method, %path, "fake asana request");
-    let (fault, delay) = {
+    let token = bearer(&parts).map(String::from);
+    let (fault, delay, missing_scopes) = {
         let mut inner = state.lock();
         if method == "POST" && path == "/-/oauth_token" {
             let form = Params::parse(std::str::from_utf8(&bytes).ok());
@@ -49,23 +84,91 @@ pub async fn intercept(State(state): State<AppState>, request: Request, next: Ne
             *inner.grants.entry(grant).or_default() += 1;
         }
         inner.requests.push(recorded);
-        (inner.take_fault(&method, &path), inner.delay)
+        if let Some(Checked {
+            operation,
+            violations,
+        }) = &checked
+        {
+            if let Some(op) = operation {
+                inner.validated.insert(op.id.clone());
+            }
+            if let Some(first) = violations.first() {
+                for v in violations {
+                    tracing::warn!(violation = %v, "request breaks Asana's OpenAPI description");
+                }
+                inner.violations.extend(violations.iter().cloned());
+                return match operation {
+                    None => ApiError::no_route().into_response(),
+                    Some(op) => ApiError::bad(
+                        &first.field,
+                        &format!(
+                            "{} (contract check of {} {}: Asana's OpenAPI description does not allow this request)",
+                            first.message, op.id, op.template
+                        ),
+                    )
+                    .into_response(),
+                };
+            }
+        }
+        let missing_scopes = match (checked.as_ref().and_then(|c| c.operation), &token) {
+            (Some(op), Some(token)) => resolve(&inner, token)
+                .map(|principal| {
+                    principal
+                        .missing(&op.scopes)
+                        .into_iter()
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        (
+            inner.take_fault(&method, &path),
+            inner.delay,
+            missing_scopes,
+        )
     };
     if let Some(fault) = fault {
         tracing::info!(%method, %path, status = fault.status, "fake asana injected fault");
         return fault_response(&path, &fault);
     }
-    if path.starts_with("/api/") && !delay.is_zero() {
+    let in_flight = match (is_api, &token) {
+        (true, Some(token)) => match ratelimit::admit(&state, token, &method) {
+            Ok(slot) => slot,
+            Err(retry_after) => {
+                return if path.starts_with(SCIM) {
+                    ScimError::for_status(StatusCode::TOO_MANY_REQUESTS, Some(retry_after))
+                        .into_response()
+                } else {
+                    ApiError::rate_limited(retry_after).into_response()
+                };
+            }
+        },
+        _ => None,
+    };
+    if !missing_scopes.is_empty() {
+        // Asana answers 403 with its errors envelope; the wording of the
+        // message is not documented.
+        return ApiError::forbidden(format!(
+            "This request requires the scope {} which the token was not granted.",
+            missing_scopes.join(", ")
+        ))
+        .into_response();
+    }
+    if is_api && !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    drop(in_flight);
+    response
 }
 
 /// The answer to a faulted request, in the shape of the path's API.
 fn fault_response(path: &str, fault: &Fault) -> Response {
     let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if path.starts_with("/api/1.0/scim") {
+    if path.starts_with(SCIM) {
         ScimError::for_status(status, fault.retry_after_secs).into_response()
     } else {
         ApiError::for_status(status, fault.retry_after_secs).into_response()

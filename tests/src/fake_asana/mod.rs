@@ -6,7 +6,12 @@
 //! Bodies follow Asana's published contract: `{"data": ...}` on success (lists
 //! add `next_page` when a `limit` is given), `{"errors": [{"message", "help"}]}`
 //! on failure, SCIM 2.0 shapes under `/scim`, RFC 6749 errors on the token
-//! endpoint. Every request is recorded; faults and latency can be injected.
+//! endpoint. It is as strict as Asana: tokens carry scopes checked on every
+//! route, apps are registered with Full permissions or granular scopes, and
+//! every API request is checked against Asana's OpenAPI description
+//! ([`crate::contract`]): a request it does not allow is refused, recorded,
+//! and fails the test when the fake is dropped. Every request is recorded;
+//! faults, latency and rate limits can be turned on.
 
 mod auth;
 mod consent;
@@ -17,9 +22,11 @@ mod middleware;
 mod model;
 mod oauth;
 mod query;
+mod ratelimit;
 mod scim;
 pub mod seed;
 mod state;
+mod task_input;
 mod tasks;
 mod users;
 mod workspaces;
@@ -27,9 +34,13 @@ mod workspaces;
 #[cfg(test)]
 mod tests;
 
+pub use crate::contract::Violation;
+pub use ratelimit::RateLimits;
+
 use axum::routing::{get, post};
 use axum::Router;
 use state::{AppState, ClientRecord, Inner, Shared, TokenKind, TokenRecord};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -51,9 +62,41 @@ pub struct OAuthClient {
     pub client_secret: String,
     /// Redirect URIs accepted, compared exactly.
     pub redirect_uris: Vec<String>,
-    /// False for an app with no scopes registered: asking for any scope fails
-    /// with `invalid_scope`.
+    /// With [`FakeAsana::register_client`]: true registers the app with Full
+    /// permissions, false with granular scopes of which none is registered
+    /// (every authorization then fails with `forbidden_scopes`). Use
+    /// [`FakeAsana::register_app`] to register granular scopes.
     pub scopes_enabled: bool,
+}
+
+impl OAuthClient {
+    /// An app with these credentials and redirect URIs.
+    pub fn new(client_id: &str, client_secret: &str, redirect_uris: &[&str]) -> OAuthClient {
+        OAuthClient {
+            client_id: client_id.to_string(),
+            client_secret: client_secret.to_string(),
+            redirect_uris: redirect_uris.iter().map(|u| u.to_string()).collect(),
+            scopes_enabled: true,
+        }
+    }
+}
+
+/// How an app is registered with Asana
+/// (https://developers.asana.com/docs/oauth#scopes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppPermissions {
+    /// Full permissions: it may ask for `default` (what an omitted `scope`
+    /// means) or any scope.
+    Full,
+    /// Granular scopes: it must ask for some of these, never `default`.
+    Scopes(Vec<String>),
+}
+
+impl AppPermissions {
+    /// Granular scopes from names.
+    pub fn scopes(names: &[&str]) -> AppPermissions {
+        AppPermissions::Scopes(names.iter().map(|s| s.to_string()).collect())
+    }
 }
 
 /// A fault to inject: the next `times` requests matching `method` (any when
@@ -152,6 +195,10 @@ fn router(state: AppState) -> Router {
         .route(&format!("{api}/users"), get(users::list_users))
         .route(&format!("{api}/users/{{user_gid}}"), get(users::get_user))
         .route(
+            &format!("{api}/workspaces/{{workspace_gid}}/users/{{user_gid}}"),
+            get(users::get_user_for_workspace),
+        )
+        .route(
             &format!("{api}/workspaces"),
             get(workspaces::list_workspaces),
         )
@@ -183,33 +230,32 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The seeded state: data, the PAT, the service account token and the default client.
+/// The seeded state: data, the PAT, the service account token, the default
+/// client (Full permissions) and the granular-scope client.
 fn seeded_inner() -> Inner {
     let mut inner = Inner::new(seed::store());
     inner.tokens.insert(
         seed::PAT.to_string(),
-        TokenRecord {
-            user_gid: seed::ME_GID.to_string(),
-            kind: TokenKind::Personal,
-            revoked: false,
-        },
+        TokenRecord::full_access(seed::ME_GID, TokenKind::Personal),
     );
     inner.tokens.insert(
         seed::SERVICE_ACCOUNT_TOKEN.to_string(),
-        TokenRecord {
-            user_gid: seed::SERVICE_ACCOUNT_GID.to_string(),
-            kind: TokenKind::ServiceAccount,
-            revoked: false,
-        },
+        TokenRecord::full_access(seed::SERVICE_ACCOUNT_GID, TokenKind::ServiceAccount),
     );
     inner.register(ClientRecord {
-        client: OAuthClient {
-            client_id: seed::CLIENT_ID.to_string(),
-            client_secret: seed::CLIENT_SECRET.to_string(),
-            redirect_uris: vec![seed::REDIRECT_URI.to_string()],
-            scopes_enabled: true,
-        },
+        client: OAuthClient::new(seed::CLIENT_ID, seed::CLIENT_SECRET, &[seed::REDIRECT_URI]),
+        permissions: AppPermissions::Full,
         name: seed::CLIENT_NAME.to_string(),
+        loopback_any_port: true,
+    });
+    inner.register(ClientRecord {
+        client: OAuthClient::new(
+            seed::GRANULAR_CLIENT_ID,
+            seed::GRANULAR_CLIENT_SECRET,
+            &[seed::REDIRECT_URI],
+        ),
+        permissions: AppPermissions::scopes(seed::GRANULAR_SCOPES),
+        name: seed::GRANULAR_CLIENT_NAME.to_string(),
         loopback_any_port: true,
     });
     inner
@@ -340,39 +386,45 @@ impl FakeAsana {
             .collect()
     }
 
-    /// Adds a personal access token acting as `user_gid`.
+    /// Adds a personal access token acting as `user_gid` (full access).
     pub fn add_personal_access_token(&self, token: &str, user_gid: &str) {
         self.state.lock().tokens.insert(
             token.to_string(),
-            TokenRecord {
-                user_gid: user_gid.to_string(),
-                kind: TokenKind::Personal,
-                revoked: false,
-            },
+            TokenRecord::full_access(user_gid, TokenKind::Personal),
         );
     }
 
-    /// Adds a service account token of Acme Corp (it may call SCIM).
+    /// Adds a service account token of Acme Corp (full access; it may call SCIM).
     pub fn add_service_account_token(&self, token: &str) {
         self.state.lock().tokens.insert(
             token.to_string(),
-            TokenRecord {
-                user_gid: seed::SERVICE_ACCOUNT_GID.to_string(),
-                kind: TokenKind::ServiceAccount,
-                revoked: false,
-            },
+            TokenRecord::full_access(seed::SERVICE_ACCOUNT_GID, TokenKind::ServiceAccount),
         );
     }
 
-    /// Registers (or replaces) an OAuth app; its redirect URIs match exactly.
+    /// Registers (or replaces) an OAuth app with Full permissions, or, when
+    /// `scopes_enabled` is false, with granular scopes of which none is
+    /// registered. Its redirect URIs match exactly.
     pub fn register_client(&self, client: OAuthClient) {
-        let name = if client.client_id == seed::CLIENT_ID {
-            seed::CLIENT_NAME.to_string()
+        let permissions = if client.scopes_enabled {
+            AppPermissions::Full
         } else {
-            format!("App {}", client.client_id)
+            AppPermissions::Scopes(Vec::new())
+        };
+        self.register_app(client, permissions);
+    }
+
+    /// Registers (or replaces) an OAuth app with Full permissions or
+    /// granular scopes. Its redirect URIs match exactly.
+    pub fn register_app(&self, client: OAuthClient, permissions: AppPermissions) {
+        let name = match client.client_id.as_str() {
+            seed::CLIENT_ID => seed::CLIENT_NAME.to_string(),
+            seed::GRANULAR_CLIENT_ID => seed::GRANULAR_CLIENT_NAME.to_string(),
+            other => format!("App {other}"),
         };
         self.state.lock().register(ClientRecord {
             client,
+            permissions,
             name,
             loopback_any_port: false,
         });
@@ -410,18 +462,60 @@ impl FakeAsana {
     }
 
     /// Latency added to every API call (paths under `/api/`), default zero.
+    /// It is spent while the request holds its rate-limit concurrency slot.
     pub fn set_delay(&self, d: Duration) {
         self.state.lock().delay = d;
+    }
+
+    /// Rate limits per token from now on ([`RateLimits::OFF`] by default;
+    /// [`RateLimits::asana_free`] and [`RateLimits::asana_paid`] are Asana's).
+    pub fn set_rate_limits(&self, limits: RateLimits) {
+        let mut inner = self.state.lock();
+        inner.rate_limits = limits;
+        inner.usage.clear();
+    }
+
+    /// The requests so far that Asana's OpenAPI description does not allow,
+    /// without taking them.
+    pub fn contract_violations(&self) -> Vec<Violation> {
+        self.state.lock().violations.clone()
+    }
+
+    /// Takes the contract violations recorded so far: a test that sends
+    /// non-conforming requests on purpose takes (and checks) them, so that
+    /// dropping the fake does not fail it.
+    pub fn take_contract_violations(&self) -> Vec<Violation> {
+        std::mem::take(&mut self.state.lock().violations)
+    }
+
+    /// The distinct operationIds of Asana's OpenAPI description that
+    /// requests to this fake were checked against.
+    /// [`crate::contract::validated_operations`] gives them for every fake of
+    /// the process.
+    pub fn validated_operations(&self) -> BTreeSet<String> {
+        self.state.lock().validated.clone()
     }
 }
 
 impl Drop for FakeAsana {
+    /// Stops the server; then fails the test (unless it is failing already)
+    /// if any request it received broke Asana's OpenAPI description.
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             server.abort();
+        }
+        crate::contract::write_coverage_report();
+        let violations = self.take_contract_violations();
+        if !violations.is_empty() && !std::thread::panicking() {
+            let list: Vec<String> = violations.iter().map(|v| format!("  - {v}")).collect();
+            panic!(
+                "{} request(s) to the fake Asana broke Asana's OpenAPI description (tests/contract/asana_oas.yaml):\n{}",
+                violations.len(),
+                list.join("\n")
+            );
         }
     }
 }

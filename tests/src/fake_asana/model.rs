@@ -1,5 +1,6 @@
-//! The resources the fake holds (workspaces, users, projects, tags, custom
-//! fields, tasks) and their full JSON forms as Asana renders them.
+//! The resources the fake holds (workspaces, users, projects and their
+//! sections, tags, custom fields, tasks) and their full JSON forms as Asana
+//! renders them.
 
 use serde_json::{json, Value};
 
@@ -53,6 +54,15 @@ pub struct Project {
     pub custom_fields: Vec<String>,
 }
 
+/// A section of a project. Every project has at least one; a task added to
+/// a project without a section goes to its first.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub gid: String,
+    pub name: String,
+    pub project: String,
+}
+
 /// A tag.
 #[derive(Debug, Clone)]
 pub struct Tag {
@@ -75,6 +85,7 @@ pub enum CustomFieldKind {
     Text,
     Number { precision: u32 },
     Enum(Vec<EnumOption>),
+    Date,
 }
 
 /// A custom field definition.
@@ -92,6 +103,11 @@ pub enum FieldValue {
     Text(String),
     Number(f64),
     Enum(EnumOption),
+    /// A date field's value: a date, or a UTC date-time (`date` is then its day).
+    Date {
+        date: String,
+        date_time: Option<String>,
+    },
 }
 
 /// A task: its workspace for access checks and its full JSON form.
@@ -110,6 +126,7 @@ pub struct Store {
     pub workspaces: Vec<Workspace>,
     pub users: Vec<User>,
     pub projects: Vec<Project>,
+    pub sections: Vec<Section>,
     pub tags: Vec<Tag>,
     pub custom_fields: Vec<CustomField>,
     pub tasks: Vec<Task>,
@@ -137,6 +154,15 @@ impl Store {
 
     pub fn project(&self, gid: &str) -> Option<&Project> {
         self.projects.iter().find(|p| p.gid == gid)
+    }
+
+    pub fn section(&self, gid: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.gid == gid)
+    }
+
+    /// The first section of a project.
+    pub fn first_section(&self, project: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.project == project)
     }
 
     pub fn tag(&self, gid: &str) -> Option<&Tag> {
@@ -201,6 +227,11 @@ impl Store {
         })
     }
 
+    /// The compact form of a section.
+    pub fn section_json(&self, section: &Section) -> Value {
+        json!({ "gid": section.gid, "resource_type": "section", "name": section.name })
+    }
+
     /// The full form of a tag.
     pub fn tag_json(&self, tag: &Tag) -> Value {
         json!({ "gid": tag.gid, "resource_type": "tag", "name": tag.name })
@@ -259,9 +290,14 @@ pub fn custom_field_value_json(field: &CustomField, value: Option<&FieldValue>) 
         (CustomFieldKind::Enum(_), Some(FieldValue::Enum(o))) => {
             ("enum", Value::String(o.name.clone()))
         }
+        (CustomFieldKind::Date, Some(FieldValue::Date { date, date_time })) => (
+            "date",
+            Value::String(date_time.clone().unwrap_or_else(|| date.clone())),
+        ),
         (CustomFieldKind::Text, _) => ("text", Value::Null),
         (CustomFieldKind::Number { .. }, _) => ("number", Value::Null),
         (CustomFieldKind::Enum(_), _) => ("enum", Value::Null),
+        (CustomFieldKind::Date, _) => ("date", Value::Null),
     };
     let mut json = json!({
         "gid": field.gid,
@@ -292,6 +328,14 @@ pub fn custom_field_value_json(field: &CustomField, value: Option<&FieldValue>) 
             json["enum_options"] = options.iter().map(enum_option_json).collect();
             json["enum_value"] = match value {
                 Some(FieldValue::Enum(o)) => enum_option_json(o),
+                _ => Value::Null,
+            };
+        }
+        CustomFieldKind::Date => {
+            json["date_value"] = match value {
+                Some(FieldValue::Date { date, date_time }) => {
+                    json!({ "date": date, "date_time": date_time })
+                }
                 _ => Value::Null,
             };
         }

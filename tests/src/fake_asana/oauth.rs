@@ -1,20 +1,26 @@
-//! Asana's OAuth 2.0 endpoints: `/-/oauth_authorize` (authorization code
-//! grant with PKCE, consent page), `/-/oauth_token` (code exchange and
-//! refresh) and `/-/oauth_revoke`.
+//! Asana's OAuth 2.0 endpoints (https://developers.asana.com/docs/oauth):
+//! `/-/oauth_authorize` (authorization code grant with PKCE, consent page,
+//! scopes checked against the app's registration), `/-/oauth_token` (code
+//! exchange and refresh) and `/-/oauth_revoke` (refresh tokens only). The
+//! client authenticates with `client_id` and `client_secret` form fields, the
+//! way Asana documents them.
 
 use super::consent::{consent_page, error_page, Consent};
 use super::errors::OAuthError;
 use super::query::Params;
 use super::seed;
 use super::state::{
-    random_secret, AppState, ClientRecord, CodeRecord, Inner, RefreshRecord, TokenKind, TokenRecord,
+    random_secret, AppState, ClientRecord, CodeRecord, Inner, RefreshRecord, TokenKind,
+    TokenRecord, DEFAULT_SCOPE,
 };
+use super::AppPermissions;
+use crate::contract::contract;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -23,44 +29,6 @@ use url::Url;
 
 /// How long an authorization code may be exchanged.
 const CODE_TTL: Duration = Duration::from_secs(600);
-
-/// Scopes Asana knows (from its OpenAPI contract).
-const KNOWN_SCOPES: &[&str] = &[
-    "default",
-    "openid",
-    "email",
-    "profile",
-    "attachments:read",
-    "attachments:write",
-    "attachments:delete",
-    "custom_fields:read",
-    "custom_fields:write",
-    "goals:read",
-    "jobs:read",
-    "tasks:read",
-    "tasks:write",
-    "tasks:delete",
-    "task_templates:read",
-    "team_memberships:read",
-    "portfolios:read",
-    "portfolios:write",
-    "project_templates:read",
-    "projects:read",
-    "projects:write",
-    "projects:delete",
-    "roles:read",
-    "users:read",
-    "teams:read",
-    "stories:read",
-    "stories:write",
-    "tags:read",
-    "tags:write",
-    "webhooks:read",
-    "webhooks:write",
-    "webhooks:delete",
-    "workspaces:read",
-    "workspaces.typeahead:read",
-];
 
 /// The parameters of an authorization request that travel through the consent page.
 const CARRIED: &[&str] = &[
@@ -206,23 +174,10 @@ fn authorize(state: &AppState, params: &Params, decision: Option<Decision>) -> R
             )
         }
     }
-    let scopes: Vec<&str> = params
-        .get("scope")
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    if !scopes.is_empty() && !client.client.scopes_enabled {
-        return fail(
-            "invalid_scope",
-            "Your app does not have any scopes registered.",
-        );
-    }
-    if let Some(bad) = scopes.iter().find(|s| !KNOWN_SCOPES.contains(s)) {
-        return fail(
-            "invalid_scope",
-            &format!("The scope '{bad}' is not a valid scope."),
-        );
-    }
+    let scopes = match granted_scopes(&client.permissions, params.get("scope")) {
+        Ok(scopes) => scopes,
+        Err((error, description)) => return fail(error, &description),
+    };
     let user_gid = params.non_blank("as_user").unwrap_or(seed::ME_GID);
     let Some(user) = inner.store.user(user_gid).filter(|u| u.listed()).cloned() else {
         return error_page("The user to sign in as does not exist.");
@@ -239,6 +194,13 @@ fn authorize(state: &AppState, params: &Params, decision: Option<Decision>) -> R
                 .iter()
                 .filter(|w| user.member_of(&w.gid))
                 .map(|w| w.name.as_str())
+                .collect();
+            let scopes = scopes
+                .iter()
+                .map(|s| {
+                    let description = contract().scopes().get(s).map_or("", String::as_str);
+                    (s.as_str(), description)
+                })
                 .collect();
             consent_page(&Consent {
                 app_name: &client.name,
@@ -261,6 +223,7 @@ fn authorize(state: &AppState, params: &Params, decision: Option<Decision>) -> R
                     code_challenge: challenge.map(String::from),
                     expires_at: Instant::now() + CODE_TTL,
                     used: false,
+                    scopes,
                 },
             );
             let mut pairs = vec![("code", code.as_str())];
@@ -272,56 +235,99 @@ fn authorize(state: &AppState, params: &Params, decision: Option<Decision>) -> R
     }
 }
 
-/// Client credentials from HTTP Basic auth or, failing that, the form.
-fn client_credentials(headers: &HeaderMap, form: &Params) -> Option<(String, String)> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, encoded) = v.trim().split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("basic")
-                .then_some(encoded.trim())
-        })
-        .and_then(|encoded| STANDARD.decode(encoded).ok())
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|pair| {
-            let (id, secret) = pair.split_once(':')?;
-            let decode = |s: &str| {
-                url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-            };
-            Some((decode(id)?, decode(secret)?))
-        });
-    basic.or_else(|| {
-        Some((
-            form.get("client_id")?.to_string(),
-            form.get("client_secret")?.to_string(),
-        ))
-    })
+/// The scopes an authorization request is granted, or the error and
+/// description it is redirected back with.
+///
+/// - An unknown scope name is `invalid_scope`.
+/// - An app registered with granular scopes may ask only for those:
+///   `default` (also what an omitted `scope` means) and any other scope are
+///   `forbidden_scopes`, with the descriptions Asana documents.
+/// - An app with Full permissions may ask for anything; no `scope` is `default`.
+fn granted_scopes(
+    permissions: &AppPermissions,
+    requested: Option<&str>,
+) -> Result<Vec<String>, (&'static str, String)> {
+    let mut scopes: Vec<String> = Vec::new();
+    for scope in requested.unwrap_or("").split_whitespace() {
+        if !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_string());
+        }
+    }
+    if scopes.is_empty() {
+        scopes.push(DEFAULT_SCOPE.to_string());
+    }
+    // Asana documents the error code but not the description of an unknown scope.
+    if let Some(unknown) = scopes.iter().find(|s| !contract().knows_scope(s)) {
+        return Err((
+            "invalid_scope",
+            format!("The requested scope '{unknown}' is invalid."),
+        ));
+    }
+    let AppPermissions::Scopes(registered) = permissions else {
+        return Ok(scopes);
+    };
+    if scopes.iter().any(|s| s == DEFAULT_SCOPE) {
+        return Err((
+            "forbidden_scopes",
+            "Your app is not allowed to request user authorization for default identity scopes"
+                .to_string(),
+        ));
+    }
+    let forbidden: Vec<String> = scopes
+        .iter()
+        .filter(|s| !registered.contains(s))
+        .map(|s| format!("'{s}'"))
+        .collect();
+    if !forbidden.is_empty() {
+        return Err((
+            "forbidden_scopes",
+            format!(
+                "Your app is not allowed to request user authorization for {} scopes.",
+                forbidden.join(", ")
+            ),
+        ));
+    }
+    Ok(scopes)
 }
 
-/// The client the request authenticates as.
+/// The client the request authenticates as, from the `client_id` and
+/// `client_secret` form fields, which Asana documents as required.
+///
+/// Credentials in an `Authorization` header (HTTP Basic, the default of many
+/// OAuth libraries) are refused with 401 `invalid_client` in RFC 6749's
+/// shape: Asana documents the form fields only, and not its exact answer to
+/// a Basic header.
 fn authenticate_client(
     inner: &Inner,
     headers: &HeaderMap,
     form: &Params,
 ) -> Result<String, OAuthError> {
-    let (id, secret) = client_credentials(headers, form).ok_or_else(OAuthError::invalid_client)?;
-    match inner.client(&id) {
-        Some(c) if c.client.client_secret == secret => Ok(id),
+    if headers.contains_key(header::AUTHORIZATION) {
+        return Err(OAuthError::client_refused(
+            "Client credentials must be sent as the client_id and client_secret form fields, not in an Authorization header.",
+        ));
+    }
+    let (Some(id), Some(secret)) = (form.get("client_id"), form.get("client_secret")) else {
+        return Err(OAuthError::client_refused(
+            "The client_id and client_secret form fields are required.",
+        ));
+    };
+    match inner.client(id) {
+        Some(c) if c.client.client_secret == secret => Ok(id.to_string()),
         _ => Err(OAuthError::invalid_client()),
     }
 }
 
 /// Issues an access token (tied to `refresh_token` if any) and renders the grant.
+///
+/// The body is the one Asana documents: no `scope` field, since Asana does
+/// not document one (the client records the scopes it asked for).
 fn grant_response(
     inner: &mut Inner,
-    client_id: &str,
     user_gid: &str,
     refresh_token: Option<String>,
     include_refresh: bool,
+    scopes: Vec<String>,
 ) -> Result<Response, OAuthError> {
     let user = inner
         .store
@@ -336,11 +342,11 @@ fn grant_response(
         TokenRecord {
             user_gid: user.gid.clone(),
             kind: TokenKind::OAuth {
-                client_id: client_id.to_string(),
                 refresh_token: refresh_token.clone(),
                 expires_at: Instant::now() + ttl,
             },
             revoked: false,
+            scopes,
         },
     );
     let mut body = json!({
@@ -432,15 +438,16 @@ fn exchange_code(
             user_gid: record.user_gid.clone(),
             client_id: client_id.to_string(),
             revoked: false,
+            scopes: record.scopes.clone(),
         },
     );
     inner.refresh_order.push(refresh_token.clone());
     grant_response(
         inner,
-        client_id,
         &record.user_gid,
         Some(refresh_token),
         true,
+        record.scopes,
     )
 }
 
@@ -458,15 +465,18 @@ fn refresh(inner: &mut Inner, client_id: &str, form: &Params) -> Result<Response
         })?;
     grant_response(
         inner,
-        client_id,
         &record.user_gid,
         Some(refresh_token.to_string()),
         false,
+        record.scopes,
     )
 }
 
-/// `POST /-/oauth_revoke`: revokes a refresh token (and its access tokens)
-/// or one access token of the calling client.
+/// `POST /-/oauth_revoke`: revokes a refresh token of the calling client and
+/// every access token issued from it. Asana takes refresh tokens only: an
+/// access token (or a personal access token) gets 400; a token it does not
+/// know gets 200, as Asana answers "revoked or not found" alike. The 400's
+/// body is not documented; this one is RFC 7009's `unsupported_token_type`.
 pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = Params::parse(std::str::from_utf8(&body).ok());
     let mut inner = state.lock();
@@ -477,17 +487,20 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
     let Some(token) = form.non_blank("token").map(String::from) else {
         return OAuthError::invalid_request("The 'token' parameter is missing.").into_response();
     };
+    inner.revocations.push(token.clone());
+    if inner.tokens.contains_key(&token) {
+        return OAuthError::bad(
+            "unsupported_token_type",
+            "Only refresh tokens can be revoked; this is a bearer token.",
+        )
+        .into_response();
+    }
     let owns_refresh = inner
         .refresh
         .get(&token)
         .is_some_and(|r| r.client_id == client_id);
     if owns_refresh {
         inner.revoke_refresh(&token);
-    } else if let Some(record) = inner.tokens.get_mut(&token) {
-        if matches!(&record.kind, TokenKind::OAuth { client_id: c, .. } if *c == client_id) {
-            record.revoked = true;
-        }
     }
-    inner.revocations.push(token);
     StatusCode::OK.into_response()
 }

@@ -68,81 +68,59 @@ fn scim_user(api_base: &str, user: &User) -> Value {
     resource
 }
 
-/// A parsed `attribute op "value"` filter.
-struct Filter {
-    attribute: String,
-    op: String,
-    value: String,
+/// The one filter Asana's SCIM API takes: `userName eq "<email>"`
+/// (https://developers.asana.com/docs/scim). Any other attribute or
+/// operator is refused.
+#[derive(Debug, PartialEq)]
+struct UserNameFilter {
+    /// The email, lower-cased.
+    email: String,
 }
 
-impl Filter {
-    fn parse(raw: &str) -> Result<Filter, ScimError> {
-        let invalid = || ScimError::bad("invalidFilter", format!("Unsupported filter: {raw}"));
-        let raw = raw.trim();
-        let (attribute, rest) = raw.split_once(char::is_whitespace).ok_or_else(invalid)?;
-        let (op, value) = rest
-            .trim()
-            .split_once(char::is_whitespace)
-            .ok_or_else(invalid)?;
-        let value = value.trim();
-        let value = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .ok_or_else(invalid)?;
-        let attribute = attribute.to_ascii_lowercase();
-        let op = op.to_ascii_lowercase();
-        let known_attribute = matches!(attribute.as_str(), "username" | "emails" | "emails.value");
-        if !known_attribute || !matches!(op.as_str(), "eq" | "sw" | "co") {
+impl UserNameFilter {
+    fn parse(raw: &str) -> Result<UserNameFilter, ScimError> {
+        let invalid = || {
+            ScimError::bad(
+                "invalidFilter",
+                format!("Unsupported filter: {raw}. The only filter supported is userName eq \"<email>\"."),
+            )
+        };
+        let mut words = raw.trim().splitn(3, char::is_whitespace);
+        let (Some(attribute), Some(op), Some(value)) = (words.next(), words.next(), words.next())
+        else {
+            return Err(invalid());
+        };
+        if !attribute.eq_ignore_ascii_case("userName") || !op.eq_ignore_ascii_case("eq") {
             return Err(invalid());
         }
-        Ok(Filter {
-            attribute,
-            op,
-            value: value.replace("\\\"", "\"").to_lowercase(),
+        let value = value
+            .trim()
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .filter(|v| !v.contains('"'))
+            .ok_or_else(invalid)?;
+        Ok(UserNameFilter {
+            email: value.to_lowercase(),
         })
     }
 
-    fn test(&self, candidate: &str) -> bool {
-        let candidate = candidate.to_lowercase();
-        match self.op.as_str() {
-            "eq" => candidate == self.value,
-            "sw" => candidate.starts_with(&self.value),
-            _ => candidate.contains(&self.value),
-        }
-    }
-
     fn matches(&self, user: &User) -> bool {
-        match self.attribute.as_str() {
-            "username" => self.test(&user.email),
-            _ => std::iter::once(&user.email)
-                .chain(&user.secondary_emails)
-                .any(|e| self.test(e)),
-        }
+        user.email.eq_ignore_ascii_case(&self.email)
     }
 }
 
-/// A positive integer parameter.
-fn positive(params: &Params, name: &str, default: usize) -> Result<usize, ScimError> {
-    match params.non_blank(name) {
-        None => Ok(default),
-        Some(raw) => raw.trim().parse::<usize>().map_err(|_| {
-            ScimError::bad(
-                "invalidValue",
-                format!("{name} must be a non-negative integer"),
-            )
-        }),
-    }
-}
-
-/// `GET /scim/Users?filter=userName eq "..."&startIndex&count`.
+/// `GET /scim/Users[?filter=userName eq "..."]`: every person of the
+/// domain, or the one with that email. `count` and `startIndex` are
+/// ignored, as Asana ignores them: the whole list comes in one page.
 pub async fn list_users(
     State(state): State<AppState>,
     ScimAuth(principal): ScimAuth,
     params: Params,
 ) -> Result<Response, ScimError> {
-    let filter = params.non_blank("filter").map(Filter::parse).transpose()?;
-    let start = positive(&params, "startIndex", 1)?.max(1);
-    let count = positive(&params, "count", 100)?.min(100);
+    let filter = params
+        .get("filter")
+        .map(UserNameFilter::parse)
+        .transpose()?;
     let inner = state.lock();
     let store = &inner.store;
     let admin = store
@@ -154,16 +132,11 @@ pub async fn list_users(
         .filter(|u| filter.as_ref().is_none_or(|f| f.matches(u)))
         .collect();
     let api_base = state.api_base();
-    let resources: Vec<Value> = matching
-        .iter()
-        .skip(start - 1)
-        .take(count)
-        .map(|u| scim_user(&api_base, u))
-        .collect();
+    let resources: Vec<Value> = matching.iter().map(|u| scim_user(&api_base, u)).collect();
     let body = json!({
         "schemas": [LIST_SCHEMA],
         "totalResults": matching.len(),
-        "startIndex": start,
+        "startIndex": 1,
         "itemsPerPage": resources.len(),
         "Resources": resources,
     });
@@ -199,17 +172,18 @@ pub async fn no_route() -> ScimError {
 
 #[cfg(test)]
 mod tests {
-    use super::Filter;
+    use super::UserNameFilter;
 
     #[test]
-    fn filters_parse_user_name_and_emails() {
-        let f = Filter::parse("userName eq \"Ada@Example.com\"").unwrap();
-        assert_eq!(
-            (f.attribute.as_str(), f.op.as_str(), f.value.as_str()),
-            ("username", "eq", "ada@example.com")
-        );
-        assert!(Filter::parse("emails.value co \"bletchley\"").is_ok());
-        assert!(Filter::parse("title eq \"x\"").is_err());
-        assert!(Filter::parse("userName eq ada").is_err());
+    fn only_user_name_eq_is_a_filter() {
+        let f = UserNameFilter::parse("userName eq \"Ada@Example.com\"").unwrap();
+        assert_eq!(f.email, "ada@example.com");
+        assert!(UserNameFilter::parse("username EQ \"ada@example.com\"").is_ok());
+        assert!(UserNameFilter::parse("emails.value co \"bletchley\"").is_err());
+        assert!(UserNameFilter::parse("emails eq \"ada@example.com\"").is_err());
+        assert!(UserNameFilter::parse("userName sw \"ada\"").is_err());
+        assert!(UserNameFilter::parse("title eq \"x\"").is_err());
+        assert!(UserNameFilter::parse("userName eq ada").is_err());
+        assert!(UserNameFilter::parse("").is_err());
     }
 }

@@ -1,15 +1,19 @@
 //! The data every fake starts with, and the constants tests refer to.
 //!
-//! Two workspaces: "Acme Corp" (an organization on `example.com`, where the
-//! service account and SCIM live) and "Personal Projects". Seven people:
-//! Ada Lovelace (the authenticated user of [`PAT`] and of the consent page),
-//! Grace Hopper and Grace Kelly (names sharing a prefix), Alan Turing,
-//! Katherine Johnson, Margaret Hamilton (only in the second workspace) and
-//! Charles Babbage (deactivated). Grace Hopper and Alan Turing have secondary
-//! email addresses that differ from their primary one.
+//! Three workspaces: "Acme Corp" (an organization on `example.com`, where the
+//! service account and SCIM live), "Personal Projects" and "Globex Labs"
+//! (which Ada is not in). Eight people: Ada Lovelace (the authenticated user
+//! of [`PAT`] and of the consent page), Grace Hopper and Grace Kelly (names
+//! sharing a prefix), Alan Turing, Katherine Johnson, Margaret Hamilton (only
+//! in Personal Projects, which Ada shares), Hedy Lamarr (only in Globex Labs)
+//! and Charles Babbage (deactivated). Grace Hopper and Alan Turing have
+//! secondary email addresses that differ from their primary one.
+//!
+//! Two OAuth apps: [`CLIENT_ID`], registered with Full permissions, and
+//! [`GRANULAR_CLIENT_ID`], registered with the granular [`GRANULAR_SCOPES`].
 
 use super::model::{
-    CustomField, CustomFieldKind, EnumOption, Project, Store, Tag, Task, User, Workspace,
+    CustomField, CustomFieldKind, EnumOption, Project, Section, Store, Tag, Task, User, Workspace,
 };
 use serde_json::json;
 
@@ -21,6 +25,8 @@ pub const WORKSPACE_NAME: &str = "Acme Corp";
 pub const SECOND_WORKSPACE_GID: &str = "1200000000000002";
 /// Name of [`SECOND_WORKSPACE_GID`].
 pub const SECOND_WORKSPACE_NAME: &str = "Personal Projects";
+/// "Globex Labs", a plain workspace Ada is not in.
+pub const THIRD_WORKSPACE_GID: &str = "1200000000000003";
 
 /// Ada Lovelace, the user behind [`PAT`] and the consent page.
 pub const ME_GID: &str = "1200000000000101";
@@ -48,7 +54,8 @@ pub const ALAN_TURING_SECONDARY_EMAIL: &str = "alan@bletchley.example.org";
 pub const KATHERINE_JOHNSON_GID: &str = "1200000000000105";
 /// Katherine Johnson's email.
 pub const KATHERINE_JOHNSON_EMAIL: &str = "katherine.johnson@example.com";
-/// Margaret Hamilton, only in Personal Projects.
+/// Margaret Hamilton, only in Personal Projects: Ada can see her, but she is
+/// not a user of Acme Corp.
 pub const MARGARET_HAMILTON_GID: &str = "1200000000000106";
 /// Margaret Hamilton's email.
 pub const MARGARET_HAMILTON_EMAIL: &str = "margaret.hamilton@example.org";
@@ -56,6 +63,10 @@ pub const MARGARET_HAMILTON_EMAIL: &str = "margaret.hamilton@example.org";
 pub const CHARLES_BABBAGE_GID: &str = "1200000000000107";
 /// Charles Babbage's email.
 pub const CHARLES_BABBAGE_EMAIL: &str = "charles.babbage@example.com";
+/// Hedy Lamarr, only in Globex Labs: no workspace in common with Ada.
+pub const HEDY_LAMARR_GID: &str = "1200000000000108";
+/// Hedy Lamarr's email.
+pub const HEDY_LAMARR_EMAIL: &str = "hedy.lamarr@globex.example.net";
 /// The service account of Acme Corp.
 pub const SERVICE_ACCOUNT_GID: &str = "1200000000000190";
 
@@ -76,12 +87,43 @@ pub const CLIENT_NAME: &str = "Cardhost";
 /// `http://localhost:<port>/oauth/callback` on any port.
 pub const REDIRECT_URI: &str = "http://127.0.0.1:8080/oauth/callback";
 
+/// An OAuth app registered with granular scopes ([`GRANULAR_SCOPES`]): it
+/// must ask for some of them, and gets `forbidden_scopes` for `default` or
+/// any other. It accepts the same redirect URIs as [`CLIENT_ID`].
+pub const GRANULAR_CLIENT_ID: &str = "1200000000000802";
+/// The granular app's client secret.
+pub const GRANULAR_CLIENT_SECRET: &str = "fake-asana-granular-secret-3b9e1f7c5a2d";
+/// The granular app's name, shown on the consent page.
+pub const GRANULAR_CLIENT_NAME: &str = "Cardhost (granular scopes)";
+/// The scopes the granular app is registered with.
+pub const GRANULAR_SCOPES: &[&str] = &[
+    "openid",
+    "email",
+    "profile",
+    "users:read",
+    "workspaces:read",
+    "workspaces.typeahead:read",
+    "teams:read",
+    "projects:read",
+    "tags:read",
+    "custom_fields:read",
+    "tasks:read",
+    "tasks:write",
+];
+
 /// "Launch Plan", a project in Acme Corp carrying the custom fields.
 pub const PROJECT_GID: &str = "1200000000000301";
 /// Name of [`PROJECT_GID`].
 pub const PROJECT_NAME: &str = "Launch Plan";
 /// "Garden", a project in Personal Projects.
 pub const SECOND_PROJECT_GID: &str = "1200000000000302";
+/// "Backlog", the first section of [`PROJECT_GID`] (where tasks added to the
+/// project without a section go).
+pub const SECTION_GID: &str = "1200000000000351";
+/// "In progress", the second section of [`PROJECT_GID`].
+pub const SECOND_SECTION_GID: &str = "1200000000000352";
+/// "Untitled section", the only section of [`SECOND_PROJECT_GID`].
+pub const SECOND_PROJECT_SECTION_GID: &str = "1200000000000353";
 /// "Prepare launch", a task in [`PROJECT_GID`] to create subtasks under.
 pub const PARENT_TASK_GID: &str = "1200000000000401";
 /// Name of [`PARENT_TASK_GID`].
@@ -100,6 +142,8 @@ pub const PRIORITY_LOW_GID: &str = "1200000000000613";
 pub const TEXT_CUSTOM_FIELD_GID: &str = "1200000000000602";
 /// "Estimate", a number custom field (precision 1) on [`PROJECT_GID`].
 pub const NUMBER_CUSTOM_FIELD_GID: &str = "1200000000000603";
+/// "Launch date", a date custom field on [`PROJECT_GID`].
+pub const DATE_CUSTOM_FIELD_GID: &str = "1200000000000604";
 
 /// Timestamp of the seeded parent task.
 const SEED_CREATED_AT: &str = "2024-01-15T09:30:00.000Z";
@@ -115,6 +159,14 @@ fn user(gid: &str, name: &str, email: &str, workspaces: &[&str]) -> User {
         active: true,
         title: None,
         service_account: false,
+    }
+}
+
+fn section(gid: &str, name: &str, project: &str) -> Section {
+    Section {
+        gid: gid.to_string(),
+        name: name.to_string(),
+        project: project.to_string(),
     }
 }
 
@@ -171,6 +223,15 @@ pub(crate) fn store() -> Store {
         },
         User {
             has_photo: false,
+            ..user(
+                HEDY_LAMARR_GID,
+                "Hedy Lamarr",
+                HEDY_LAMARR_EMAIL,
+                &[THIRD_WORKSPACE_GID],
+            )
+        },
+        User {
+            has_photo: false,
             service_account: true,
             ..user(
                 SERVICE_ACCOUNT_GID,
@@ -194,6 +255,12 @@ pub(crate) fn store() -> Store {
                 is_organization: false,
                 email_domains: Vec::new(),
             },
+            Workspace {
+                gid: THIRD_WORKSPACE_GID.into(),
+                name: "Globex Labs".into(),
+                is_organization: false,
+                email_domains: Vec::new(),
+            },
         ],
         users,
         projects: vec![
@@ -205,6 +272,7 @@ pub(crate) fn store() -> Store {
                     CUSTOM_FIELD_GID.into(),
                     TEXT_CUSTOM_FIELD_GID.into(),
                     NUMBER_CUSTOM_FIELD_GID.into(),
+                    DATE_CUSTOM_FIELD_GID.into(),
                 ],
             },
             Project {
@@ -213,6 +281,15 @@ pub(crate) fn store() -> Store {
                 workspace: SECOND_WORKSPACE_GID.into(),
                 custom_fields: Vec::new(),
             },
+        ],
+        sections: vec![
+            section(SECTION_GID, "Backlog", PROJECT_GID),
+            section(SECOND_SECTION_GID, "In progress", PROJECT_GID),
+            section(
+                SECOND_PROJECT_SECTION_GID,
+                "Untitled section",
+                SECOND_PROJECT_GID,
+            ),
         ],
         tags: vec![Tag {
             gid: TAG_GID.into(),
@@ -242,6 +319,12 @@ pub(crate) fn store() -> Store {
                 workspace: WORKSPACE_GID.into(),
                 kind: CustomFieldKind::Number { precision: 1 },
             },
+            CustomField {
+                gid: DATE_CUSTOM_FIELD_GID.into(),
+                name: "Launch date".into(),
+                workspace: WORKSPACE_GID.into(),
+                kind: CustomFieldKind::Date,
+            },
         ],
         tasks: Vec::new(),
     };
@@ -257,6 +340,10 @@ fn parent_task(store: &Store) -> Task {
     let project = store
         .project(PROJECT_GID)
         .map(|p| store.project_json(p))
+        .unwrap_or_default();
+    let section = store
+        .section(SECTION_GID)
+        .map(|s| store.section_json(s))
         .unwrap_or_default();
     let workspace = store
         .workspace(WORKSPACE_GID)
@@ -285,8 +372,10 @@ fn parent_task(store: &Store) -> Task {
         "due_at": null,
         "start_on": null,
         "start_at": null,
+        "completed_by": null,
         "followers": [ada_json],
         "projects": [project],
+        "memberships": [{ "project": project, "section": section }],
         "tags": [],
         "custom_fields": custom_fields,
         "workspace": workspace,

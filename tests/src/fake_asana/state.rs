@@ -1,10 +1,13 @@
 //! The shared, lock-protected state of one fake: data, tokens, OAuth codes,
-//! registered clients, recorded requests and injected faults.
+//! registered clients, recorded requests, contract violations, rate-limit
+//! usage and injected faults.
 
 use super::model::Store;
-use super::{Fault, OAuthClient, RecordedRequest};
+use super::ratelimit::{RateLimits, Usage};
+use super::{AppPermissions, Fault, OAuthClient, RecordedRequest};
+use crate::contract::Violation;
 use rand::RngCore;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -50,7 +53,6 @@ pub enum TokenKind {
     ServiceAccount,
     /// An access token issued by the token endpoint.
     OAuth {
-        client_id: String,
         refresh_token: Option<String>,
         expires_at: Instant,
     },
@@ -62,7 +64,25 @@ pub struct TokenRecord {
     pub user_gid: String,
     pub kind: TokenKind,
     pub revoked: bool,
+    /// The scopes granted: `default` (everything) for personal access and
+    /// service account tokens, those authorized for OAuth tokens.
+    pub scopes: Vec<String>,
 }
+
+impl TokenRecord {
+    /// A token with full access (`default`).
+    pub fn full_access(user_gid: &str, kind: TokenKind) -> TokenRecord {
+        TokenRecord {
+            user_gid: user_gid.to_string(),
+            kind,
+            revoked: false,
+            scopes: vec![DEFAULT_SCOPE.to_string()],
+        }
+    }
+}
+
+/// The scope that grants access to every endpoint.
+pub const DEFAULT_SCOPE: &str = "default";
 
 /// A refresh token.
 #[derive(Debug, Clone)]
@@ -70,6 +90,8 @@ pub struct RefreshRecord {
     pub user_gid: String,
     pub client_id: String,
     pub revoked: bool,
+    /// The scopes of the grant, passed on to every access token it yields.
+    pub scopes: Vec<String>,
 }
 
 /// An authorization code waiting to be exchanged.
@@ -81,12 +103,16 @@ pub struct CodeRecord {
     pub code_challenge: Option<String>,
     pub expires_at: Instant,
     pub used: bool,
+    /// The scopes the user authorized.
+    pub scopes: Vec<String>,
 }
 
 /// A registered OAuth app.
 #[derive(Debug, Clone)]
 pub struct ClientRecord {
     pub client: OAuthClient,
+    /// Full permissions or the granular scopes the app was registered with.
+    pub permissions: AppPermissions,
     /// Shown on the consent page.
     pub name: String,
     /// Whether any loopback `/oauth/callback` URI on any port is accepted.
@@ -110,6 +136,13 @@ pub struct Inner {
     pub revocations: Vec<String>,
     pub faults: Vec<Fault>,
     pub delay: Duration,
+    /// Requests that Asana's OpenAPI description does not allow, not yet taken.
+    pub violations: Vec<Violation>,
+    /// Operations whose requests were checked against the description.
+    pub validated: BTreeSet<String>,
+    pub rate_limits: RateLimits,
+    /// Rate-limit bookkeeping per bearer token.
+    pub usage: HashMap<String, Usage>,
     next_gid: u64,
 }
 
@@ -129,6 +162,10 @@ impl Inner {
             revocations: Vec::new(),
             faults: Vec::new(),
             delay: Duration::ZERO,
+            violations: Vec::new(),
+            validated: BTreeSet::new(),
+            rate_limits: RateLimits::OFF,
+            usage: HashMap::new(),
             next_gid: 1_210_000_000_000_001,
         }
     }

@@ -5,22 +5,30 @@ use super::auth::Auth;
 use super::errors::ApiError;
 use super::fields::{render, DefaultView};
 use super::html;
-use super::model::{custom_field_value_json, CustomFieldKind, FieldValue, Store, Task, User};
+use super::model::{custom_field_value_json, Project, Store, Task, User};
 use super::query::Params;
 use super::state::AppState;
+use super::task_input::{
+    custom_field_values, id_list, memberships, opt_bool, opt_string, render_date_time,
+    request_data, Schedule,
+};
 use super::users::viewer;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::Utc;
 use serde_json::{json, Map, Value};
 
 /// Task fields Asana only returns when asked for with `opt_fields`.
 const OPT_IN: &[&str] = &["html_notes"];
 
-/// Subtypes a task may be created with.
+/// Subtypes a task may be created with. (`custom` also exists, for tasks of
+/// a custom type, which the fake does not model.)
 const SUBTYPES: &[&str] = &["default_task", "milestone", "approval"];
+
+/// Approval statuses; all but `pending` mean the task is completed.
+const APPROVAL_STATUSES: &[&str] = &["pending", "approved", "rejected", "changes_requested"];
 
 /// `GET /tasks/{task_gid}`.
 pub async fn get_task(
@@ -72,68 +80,6 @@ pub async fn create_task(
     Ok((StatusCode::CREATED, Json(json!({ "data": rendered }))))
 }
 
-/// The `data` object of a JSON request body.
-pub fn request_data(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "Could not parse request data, invalid JSON",
-        )
-    })?;
-    match value.get("data") {
-        Some(Value::Object(data)) => Ok(data.clone()),
-        Some(_) => Err(ApiError::bad("data", "Not an object")),
-        None => Err(ApiError::missing("data")),
-    }
-}
-
-/// A string field: absent or null is `None`.
-fn opt_string(data: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiError> {
-    match data.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(ApiError::bad(field, "Not a string")),
-    }
-}
-
-/// A list of ids: an array of strings, or a comma separated string.
-fn id_list(data: &Map<String, Value>, field: &str) -> Result<Vec<String>, ApiError> {
-    match data.get(field) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::String(s)) => Ok(s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| match item {
-                Value::String(s) => Ok(s.trim().to_string()),
-                Value::Number(n) => Ok(n.to_string()),
-                _ => Err(ApiError::bad(field, "Not a string")),
-            })
-            .collect(),
-        Some(_) => Err(ApiError::bad(field, "Not an array")),
-    }
-}
-
-/// A `YYYY-MM-DD` date.
-fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let shaped = raw.len() == 10
-        && raw.char_indices().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                c == '-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
-    shaped
-        .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
-        .flatten()
-}
-
 /// A user named by `me`, a gid or an email who belongs to `workspace`.
 fn member<'a>(store: &'a Store, me: &User, id: &str, workspace: &str) -> Option<&'a User> {
     store
@@ -151,19 +97,15 @@ fn build_task(
     let name = opt_string(data, "name")?.unwrap_or_default();
     let notes = opt_string(data, "notes")?;
     let html_notes = opt_string(data, "html_notes")?;
-    let due_on = opt_string(data, "due_on")?;
-    let due_at = opt_string(data, "due_at")?;
     let workspace_in = opt_string(data, "workspace")?;
     let parent_in = opt_string(data, "parent")?;
     let projects_in = id_list(data, "projects")?;
+    let memberships_in = memberships(data)?;
     let followers_in = id_list(data, "followers")?;
     let tags_in = id_list(data, "tags")?;
     let subtype = opt_string(data, "resource_subtype")?.unwrap_or_else(|| "default_task".into());
-    let completed = match data.get("completed") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(ApiError::bad("completed", "Not a boolean")),
-    };
+    let completed_in = opt_bool(data, "completed")?;
+    let approval_in = opt_string(data, "approval_status")?;
     if !SUBTYPES.contains(&subtype.as_str()) {
         return Err(ApiError::bad(
             "resource_subtype",
@@ -176,30 +118,45 @@ fn build_task(
             "Cannot be used together with html_notes. You may only provide one of notes or html_notes.",
         ));
     }
-    if due_on.is_some() && due_at.is_some() {
-        return Err(ApiError::bad(
-            "due_on",
-            "Cannot be used together with due_at. You may only provide one of due_on or due_at.",
-        ));
+    let schedule = Schedule::read(data)?;
+    if let (Some(field), "milestone") = (schedule.start_field(), subtype.as_str()) {
+        return Err(ApiError::bad(field, "A milestone cannot have a start date"));
     }
-    let due_on_date = match &due_on {
-        Some(raw) => {
-            Some(parse_date(raw).ok_or_else(|| ApiError::bad("due_on", "Not a valid date"))?)
+    let approval_status = match (subtype.as_str(), approval_in) {
+        ("approval", Some(status)) if APPROVAL_STATUSES.contains(&status.as_str()) => Some(status),
+        ("approval", Some(status)) => {
+            return Err(ApiError::bad(
+                "approval_status",
+                &format!("Not a valid value: {status}"),
+            ))
         }
-        None => None,
+        ("approval", None) => Some(
+            if completed_in == Some(true) {
+                "approved"
+            } else {
+                "pending"
+            }
+            .to_string(),
+        ),
+        (_, Some(_)) => {
+            return Err(ApiError::bad(
+                "approval_status",
+                "Only approval tasks have an approval status",
+            ))
+        }
+        (_, None) => None,
     };
-    let due_at_time = match &due_at {
-        Some(raw) => Some(
-            DateTime::parse_from_rfc3339(raw)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| ApiError::bad("due_at", "Not a valid date-time"))?,
+    let completed = match &approval_status {
+        Some(status) => status != "pending",
+        None => completed_in.unwrap_or(false),
+    };
+    let plain_notes = match &html_notes {
+        Some(xml) => Some(
+            html::rich_text(xml)
+                .map_err(|why| ApiError::bad("html_notes", &format!("XML is invalid. {why}")))?,
         ),
         None => None,
     };
-    if let Some(xml) = &html_notes {
-        html::check_rich_text(xml)
-            .map_err(|why| ApiError::bad("html_notes", &format!("XML is invalid. {why}")))?;
-    }
 
     if let Some(w) = &workspace_in {
         if store.workspace(w).is_none() {
@@ -211,16 +168,49 @@ fn build_task(
             )));
         }
     }
-    let mut projects = Vec::new();
+    let mut projects: Vec<&Project> = Vec::new();
     for gid in &projects_in {
         let project = store
             .project(gid)
             .filter(|p| me.member_of(&p.workspace))
             .ok_or_else(|| ApiError::not_recognized("projects", gid))?;
-        if !projects
-            .iter()
-            .any(|p: &&super::model::Project| p.gid == project.gid)
-        {
+        if !projects.iter().any(|p| p.gid == project.gid) {
+            projects.push(project);
+        }
+    }
+    let mut sections: Vec<(&str, &str)> = Vec::new();
+    for (i, membership) in memberships_in.iter().enumerate() {
+        let project = store
+            .project(&membership.project)
+            .filter(|p| me.member_of(&p.workspace))
+            .ok_or_else(|| {
+                ApiError::bad(
+                    "memberships",
+                    &format!(
+                        "[{i}]: project: Not a recognized ID: {}",
+                        membership.project
+                    ),
+                )
+            })?;
+        if let Some(section_gid) = &membership.section {
+            let section = store.section(section_gid).ok_or_else(|| {
+                ApiError::bad(
+                    "memberships",
+                    &format!("[{i}]: section: Not a recognized ID: {section_gid}"),
+                )
+            })?;
+            if section.project != project.gid {
+                return Err(ApiError::bad(
+                    "memberships",
+                    &format!(
+                        "[{i}]: section: Section {section_gid} is not in project {}",
+                        project.gid
+                    ),
+                ));
+            }
+            sections.push((project.gid.as_str(), section.gid.as_str()));
+        }
+        if !projects.iter().any(|p| p.gid == project.gid) {
             projects.push(project);
         }
     }
@@ -237,7 +227,12 @@ fn build_task(
         .clone()
         .or_else(|| projects.first().map(|p| p.workspace.clone()))
         .or_else(|| parent.map(|t| t.workspace.clone()))
-        .ok_or_else(|| ApiError::missing("workspace"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "You should specify one of workspace, parent, projects",
+            )
+        })?;
     let workspace = store
         .workspace(&workspace_gid)
         .ok_or_else(|| ApiError::not_recognized("workspace", &workspace_gid))?;
@@ -309,26 +304,32 @@ fn build_task(
             custom_field_value_json(f, values.iter().find(|(g, _)| *g == f.gid).map(|(_, v)| v))
         })
         .collect();
+    let memberships: Vec<Value> = projects
+        .iter()
+        .map(|p| {
+            let section = sections
+                .iter()
+                .find(|(project, _)| *project == p.gid)
+                .and_then(|(_, s)| store.section(s))
+                .or_else(|| store.first_section(&p.gid));
+            json!({
+                "project": store.project_json(p),
+                "section": section.map(|s| store.section_json(s)),
+            })
+        })
+        .collect();
 
-    let (notes, html_notes) = match (notes, html_notes) {
-        (_, Some(xml)) => (html::strip_tags(&xml), xml),
-        (Some(text), None) => {
+    let (notes, html_notes) = match (notes, html_notes, plain_notes) {
+        (_, Some(xml), Some(plain)) => (plain, xml),
+        (Some(text), _, _) => {
             let xml = format!("<body>{}</body>", html::escape(&text));
             (text, xml)
         }
-        (None, None) => (String::new(), "<body></body>".to_string()),
+        _ => (String::new(), "<body></body>".to_string()),
     };
-    let (due_on, due_at) = match (due_on_date, due_at_time) {
-        (Some(date), _) => (Some(date.format("%Y-%m-%d").to_string()), None),
-        (None, Some(time)) => (
-            Some(time.date_naive().format("%Y-%m-%d").to_string()),
-            Some(time.to_rfc3339_opts(SecondsFormat::Millis, true)),
-        ),
-        (None, None) => (None, None),
-    };
-    let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    let now = render_date_time(&Utc::now());
     let me_json = store.user_json(me, me);
-    let full = json!({
+    let mut full = json!({
         "gid": gid,
         "resource_type": "task",
         "resource_subtype": subtype,
@@ -343,12 +344,13 @@ fn build_task(
         "created_at": now,
         "modified_at": now,
         "created_by": { "gid": me.gid, "resource_type": "user" },
-        "due_on": due_on,
-        "due_at": due_at,
-        "start_on": null,
-        "start_at": null,
+        "due_on": schedule.due_on,
+        "due_at": schedule.due_at,
+        "start_on": schedule.start_on,
+        "start_at": schedule.start_at,
         "followers": followers.iter().map(|u| store.user_json(u, me)).collect::<Vec<_>>(),
         "projects": projects.iter().map(|p| store.project_json(p)).collect::<Vec<_>>(),
+        "memberships": memberships,
         "tags": tags,
         "custom_fields": custom_fields,
         "workspace": store.workspace_json(workspace),
@@ -363,87 +365,13 @@ fn build_task(
         "num_likes": 0,
         "permalink_url": format!("https://app.asana.com/1/{workspace_gid}/task/{gid}"),
     });
+    if let Some(status) = approval_status {
+        full["approval_status"] = json!(status);
+    }
     Ok(Task {
         gid,
         workspace: workspace_gid,
         created: true,
         full,
     })
-}
-
-/// The values given in `custom_fields`, checked against the fields the
-/// task's projects carry.
-fn custom_field_values(
-    store: &Store,
-    data: &Map<String, Value>,
-    workspace: &str,
-    on_task: &[&str],
-) -> Result<Vec<(String, FieldValue)>, ApiError> {
-    let entries = match data.get("custom_fields") {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Object(entries)) => entries,
-        Some(_) => return Err(ApiError::bad("custom_fields", "Not an object")),
-    };
-    let mut values = Vec::new();
-    for (gid, raw) in entries {
-        let field = store
-            .custom_field(gid)
-            .filter(|f| f.workspace == workspace)
-            .ok_or_else(|| ApiError::not_recognized("custom_fields", gid))?;
-        if !on_task.contains(&gid.as_str()) {
-            return Err(ApiError::bad(
-                "custom_fields",
-                &format!("Custom field with ID {gid} is not on given object"),
-            ));
-        }
-        if raw.is_null() {
-            continue;
-        }
-        let value = match &field.kind {
-            CustomFieldKind::Text => match raw {
-                Value::String(s) => FieldValue::Text(s.clone()),
-                _ => {
-                    return Err(ApiError::bad(
-                        "custom_fields",
-                        &format!("Value for custom field {gid} must be a string"),
-                    ))
-                }
-            },
-            CustomFieldKind::Number { .. } => {
-                let number = match raw {
-                    Value::Number(n) => n.as_f64(),
-                    Value::String(s) => s.trim().parse::<f64>().ok(),
-                    _ => None,
-                };
-                FieldValue::Number(number.ok_or_else(|| {
-                    ApiError::bad(
-                        "custom_fields",
-                        &format!("Value for custom field {gid} must be a number"),
-                    )
-                })?)
-            }
-            CustomFieldKind::Enum(options) => {
-                let id = raw.as_str().unwrap_or_default();
-                let option = options.iter().find(|o| o.gid == id).ok_or_else(|| {
-                    ApiError::not_recognized("custom_fields", &raw.to_string().replace('"', ""))
-                })?;
-                FieldValue::Enum(option.clone())
-            }
-        };
-        values.push((gid.clone(), value));
-    }
-    Ok(values)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_date;
-
-    #[test]
-    fn dates_must_be_real_and_zero_padded() {
-        assert!(parse_date("2024-02-29").is_some());
-        assert!(parse_date("2023-02-29").is_none());
-        assert!(parse_date("2024-2-9").is_none());
-        assert!(parse_date("tomorrow").is_none());
-    }
 }

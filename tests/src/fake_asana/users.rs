@@ -1,4 +1,6 @@
-//! `GET /users/{user_gid}` (`me`, a gid or an email) and `GET /users`.
+//! `GET /users/{user_gid}` (`me`, a gid or an email), the same within one
+//! workspace (`GET /workspaces/{workspace_gid}/users/{user_gid}`) and
+//! `GET /users`.
 
 use super::auth::{Auth, Principal};
 use super::errors::ApiError;
@@ -52,6 +54,32 @@ pub async fn get_user(
     let user = store
         .identify_user(user_gid.trim(), &me.gid)
         .filter(|u| store.can_see_user(me, u))
+        .ok_or_else(|| ApiError::unknown_object("user", &user_gid))?;
+    let full = store.user_json(user, me);
+    let data = render(&full, params.fields().as_ref(), DefaultView::Compact);
+    Ok(Json(json!({ "data": data })))
+}
+
+/// `GET /workspaces/{workspace_gid}/users/{user_gid}`: the user record of
+/// someone who is a member of that workspace (404 for anyone else, even a
+/// user the viewer shares another workspace with); compact without
+/// `opt_fields`.
+pub async fn get_user_for_workspace(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path((workspace_gid, user_gid)): Path<(String, String)>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let inner = state.lock();
+    let store = &inner.store;
+    let me = viewer(store, &principal)?;
+    let workspace = store
+        .workspace(&workspace_gid)
+        .filter(|w| me.member_of(&w.gid))
+        .ok_or_else(|| ApiError::unknown_object("workspace", &workspace_gid))?;
+    let user = store
+        .identify_user(user_gid.trim(), &me.gid)
+        .filter(|u| u.member_of(&workspace.gid))
         .ok_or_else(|| ApiError::unknown_object("user", &user_gid))?;
     let full = store.user_json(user, me);
     let data = render(&full, params.fields().as_ref(), DefaultView::Compact);

@@ -85,26 +85,29 @@ pub async fn get_workspace(
     Ok(Json(json!({ "data": data })))
 }
 
-/// How well `query` matches: 0 when the name starts with it, 1 when another
-/// word of the name (or the email) does, 2 when it only occurs inside.
-fn rank(query: &str, name: &str, email: Option<&str>) -> Option<u8> {
+/// How well `query` matches a name: 0 when the name starts with it, 1 when
+/// another word of it does, 2 when it only occurs inside. Whether Asana
+/// matches anything but names (email addresses, say) is not documented, so
+/// the fake matches names only.
+fn rank(query: &str, name: &str) -> Option<u8> {
     if query.is_empty() {
         return Some(0);
     }
     let name = name.to_lowercase();
-    let email = email.map(str::to_lowercase).unwrap_or_default();
     if name.starts_with(query) {
         Some(0)
-    } else if name.split_whitespace().any(|w| w.starts_with(query)) || email.starts_with(query) {
+    } else if name.split_whitespace().any(|w| w.starts_with(query)) {
         Some(1)
-    } else if name.contains(query) || email.contains(query) {
+    } else if name.contains(query) {
         Some(2)
     } else {
         None
     }
 }
 
-/// `GET /workspaces/{workspace_gid}/typeahead`.
+/// `GET /workspaces/{workspace_gid}/typeahead`. Results are compact
+/// (`AsanaNamedResource`: gid, resource_type, name): `opt_fields` can only
+/// narrow them, as its documented values are `name` alone.
 pub async fn typeahead(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -128,36 +131,30 @@ pub async fn typeahead(
     let count = params.bounded("count", 1, 100)?.unwrap_or(20);
     let query = params.get("query").unwrap_or("").trim().to_lowercase();
     let ws = workspace.gid.as_str();
-    let candidates: Vec<(Value, String, Option<String>)> = match resource_type {
+    let candidates: Vec<(Value, String)> = match resource_type {
         "user" | "actor" => store
             .users
             .iter()
             .filter(|u| u.listed() && u.member_of(ws))
-            .map(|u| {
-                (
-                    store.user_json(u, me),
-                    u.name.clone(),
-                    Some(u.email.clone()),
-                )
-            })
+            .map(|u| (store.user_json(u, me), u.name.clone()))
             .collect(),
         "project" => store
             .projects
             .iter()
             .filter(|p| p.workspace == ws)
-            .map(|p| (store.project_json(p), p.name.clone(), None))
+            .map(|p| (store.project_json(p), p.name.clone()))
             .collect(),
         "tag" => store
             .tags
             .iter()
             .filter(|t| t.workspace == ws)
-            .map(|t| (store.tag_json(t), t.name.clone(), None))
+            .map(|t| (store.tag_json(t), t.name.clone()))
             .collect(),
         "custom_field" => store
             .custom_fields
             .iter()
             .filter(|c| c.workspace == ws)
-            .map(|c| (store.custom_field_json(c), c.name.clone(), None))
+            .map(|c| (store.custom_field_json(c), c.name.clone()))
             .collect(),
         "task" => store
             .tasks
@@ -165,25 +162,37 @@ pub async fn typeahead(
             .filter(|t| t.workspace == ws)
             .map(|t| {
                 let name = t.full["name"].as_str().unwrap_or_default().to_string();
-                (t.full.clone(), name, None)
+                (t.full.clone(), name)
             })
             .collect(),
         _ => Vec::new(),
     };
     let mut ranked: Vec<(u8, String, Value)> = candidates
         .into_iter()
-        .filter_map(|(full, name, email)| {
-            rank(&query, &name, email.as_deref()).map(|r| (r, name, full))
-        })
+        .filter_map(|(full, name)| rank(&query, &name).map(|r| (r, name, full)))
         .collect();
     ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     let fields = params.fields();
     let data: Vec<Value> = ranked
         .into_iter()
         .take(count)
-        .map(|(_, _, full)| render(&full, fields.as_ref(), DefaultView::Compact))
+        .map(|(_, _, full)| render(&named(&full), fields.as_ref(), DefaultView::Compact))
         .collect();
     Ok(Json(json!({ "data": data })))
+}
+
+/// The `AsanaNamedResource` form of a resource: gid, resource_type and name
+/// only (a custom field too, which compact forms elsewhere keep whole).
+fn named(full: &Value) -> Value {
+    match full {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| matches!(k.as_str(), "gid" | "resource_type" | "name"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -191,13 +200,11 @@ mod tests {
     use super::rank;
 
     #[test]
-    fn prefix_of_a_word_ranks_before_a_substring() {
-        assert_eq!(
-            rank("gra", "Grace Hopper", Some("grace.hopper@example.com")),
-            Some(0)
-        );
-        assert_eq!(rank("hop", "Grace Hopper", None), Some(1));
-        assert_eq!(rank("ace", "Grace Hopper", None), Some(2));
-        assert_eq!(rank("zzz", "Grace Hopper", Some("grace@example.com")), None);
+    fn prefix_of_a_word_ranks_before_a_substring_and_emails_never_match() {
+        assert_eq!(rank("gra", "Grace Hopper"), Some(0));
+        assert_eq!(rank("hop", "Grace Hopper"), Some(1));
+        assert_eq!(rank("ace", "Grace Hopper"), Some(2));
+        assert_eq!(rank("zzz", "Grace Hopper"), None);
+        assert_eq!(rank("grace.hopper@", "Grace Hopper"), None);
     }
 }

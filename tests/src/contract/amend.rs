@@ -1,0 +1,61 @@
+//! Where Asana's OpenAPI description contradicts its own text about what a
+//! request may carry, the check follows the text. Each amendment names the
+//! schema it changes and why; if the description changes so that one no
+//! longer applies, loading fails and says which, so it is looked at again.
+
+use serde_json::{json, Value};
+
+/// One correction: the JSON pointer it replaces and the schema it puts there.
+struct Amendment {
+    pointer: &'static str,
+    why: &'static str,
+    schema: fn() -> Value,
+}
+
+const AMENDMENTS: &[Amendment] = &[
+    Amendment {
+        // The property's description: "each key is the GID of a custom field
+        // and its corresponding value is either an enum GID, string, number,
+        // object, or array (depending on the custom field type)"; a date
+        // field takes `{"date": …}` or `{"date_time": …}`. The schema only
+        // says `type: string`. `null` clears a value.
+        pointer: "/components/schemas/TaskRequestBase/allOf/1/properties/custom_fields/additionalProperties",
+        why: "custom field values may be strings, numbers, objects or arrays",
+        schema: || json!({ "type": ["string", "number", "object", "array", "null"] }),
+    },
+    Amendment {
+        // The property is marked `readOnly`, but its description says
+        // "*Create-only*. … At task creation time, this array can be used to
+        // add the task to specific sections", and the items are written as
+        // gids (`{"project": "<gid>", "section": "<gid>"}`), not the compact
+        // objects the response schema shows.
+        pointer: "/components/schemas/TaskBase/allOf/1/properties/memberships",
+        why: "memberships are writable when a task is created, as project and section gids",
+        schema: || {
+            json!({
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "project": { "type": "string" },
+                        "section": { "type": "string" },
+                    },
+                },
+            })
+        },
+    },
+];
+
+/// Applies every amendment to the parsed description.
+pub fn apply(doc: &mut Value) -> Result<(), String> {
+    for amendment in AMENDMENTS {
+        let slot = doc.pointer_mut(amendment.pointer).ok_or_else(|| {
+            format!(
+                "the amendment \"{}\" no longer applies: {} is gone",
+                amendment.why, amendment.pointer
+            )
+        })?;
+        *slot = (amendment.schema)();
+    }
+    Ok(())
+}
