@@ -138,3 +138,114 @@ async fn full_permissions_in_the_org_settings_asks_for_default() {
         .await;
     assert_eq!(status, 200, "{run}");
 }
+
+/// A host whose OAuth app is the fake's granular-scope app.
+async fn granular_host(fake: &FakeAsana, dir: &std::path::Path, extra: &[(&str, &str)]) -> Host {
+    let mut env = vec![
+        ("ASANA_CLIENT_ID", seed::GRANULAR_CLIENT_ID),
+        ("ASANA_CLIENT_SECRET", seed::GRANULAR_CLIENT_SECRET),
+    ];
+    env.extend_from_slice(extra);
+    Host::start_in(fake, dir, &env).await
+}
+
+#[tokio::test]
+async fn a_granular_app_connects_without_default_and_runs_the_cards() {
+    let fake = FakeAsana::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host = granular_host(&fake, dir.path(), &[]).await;
+    let (id, asked) = connect(&host, "granular", json!({})).await;
+    assert!(!asked.iter().any(|s| s == "default"), "{asked:?}");
+    for (card, input) in [
+        ("asana.read-user", json!({"user": "me"})),
+        ("asana.search-user", json!({"query": "Grace", "workspace": seed::WORKSPACE_GID})),
+        ("asana.search-user", json!({"query": seed::GRACE_HOPPER_EMAIL, "workspace": seed::WORKSPACE_GID})),
+        (
+            "asana.create-task",
+            json!({"name": "Granular", "workspace": seed::WORKSPACE_GID}),
+        ),
+    ] {
+        let (status, run) = host.run(card, &id, input).await;
+        assert_eq!(status, 200, "{card}: {run}");
+    }
+    let (status, health) = host.post(&format!("/connections/{id}/test"), json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(health["ok"], true, "{health}");
+}
+
+#[tokio::test]
+async fn full_permissions_on_a_granular_app_says_to_turn_it_off() {
+    let fake = FakeAsana::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host = granular_host(&fake, dir.path(), &[("ASANA_FULL_PERMISSIONS", "true")]).await;
+    let (_, created) = host
+        .post("/connections", json!({"connector": "asana", "nickname": "full"}))
+        .await;
+    let id = created["connection"]["id"].as_str().unwrap().to_string();
+    let url = created["authorize_url"].as_str().unwrap();
+    assert_eq!(asked_for(url), vec!["default".to_string()]);
+    let callback = host.approve(url).await;
+    assert!(callback.contains("error=forbidden_scopes"), "{callback}");
+    let page = host.client.get(&callback).send().await.unwrap();
+    assert_eq!(page.status(), 422);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("forbidden_scopes"), "{text}");
+    assert!(text.contains("full_permissions"), "{text}");
+    let (_, conn) = host.get(&format!("/connections/{id}")).await;
+    assert_eq!(conn["status"], "error", "{conn}");
+    assert!(
+        conn["status_message"].as_str().unwrap().contains("full_permissions"),
+        "{conn}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_scope_is_refused_before_it_reaches_the_provider() {
+    let fake = FakeAsana::start().await;
+    let host = Host::start(&fake).await;
+    let (status, body) = host
+        .post(
+            "/connections",
+            json!({"connector": "asana", "nickname": "odd", "scopes": ["tasks:fly"]}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "scopes", "{body}");
+}
+
+#[test]
+fn every_scope_is_in_asana_openapi() {
+    let asana = cardhost_tests::contract::contract();
+    let ours: std::collections::BTreeSet<&str> = cardhost::connectors::asana::SCOPES
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    for name in &ours {
+        assert!(asana.knows_scope(name), "{name} is not a scope of Asana's OpenAPI");
+    }
+    for name in asana.scopes().keys() {
+        assert!(
+            ours.contains(name.as_str()),
+            "Asana's OpenAPI has the scope {name}; add it to the connector's catalogue"
+        );
+    }
+    for (name, description) in cardhost::connectors::asana::SCOPES {
+        assert!(!description.trim().is_empty(), "{name} has no description");
+    }
+}
+
+#[tokio::test]
+async fn every_card_scope_is_one_asana_names() {
+    let fake = FakeAsana::start().await;
+    let host = Host::start(&fake).await;
+    let asana = cardhost_tests::contract::contract();
+    for record in host.app.catalogue.records().await {
+        for scope in &record.manifest.scopes {
+            assert!(
+                asana.knows_scope(scope),
+                "card {} declares {scope}, which Asana's OpenAPI does not name",
+                record.id
+            );
+        }
+    }
+}

@@ -1,5 +1,5 @@
-//! Seed 002's troubleshooting cases, each with its own error code and a
-//! message that says what to do.
+//! The troubleshooting cases of connecting to Asana, each with its own error
+//! code and a message that says what to do.
 
 use cardhost_tests::fake_asana::{FakeAsana, OAuthClient};
 use serde_json::json;
@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::common::{status_json, Host};
 
 #[tokio::test]
-async fn an_app_without_scopes_is_named_as_such() {
+async fn an_app_registered_without_the_scopes_is_told_what_to_register() {
     let fake = FakeAsana::start().await;
     let registered = "http://127.0.0.1:1/oauth/callback";
     fake.register_client(OAuthClient {
@@ -41,13 +41,13 @@ async fn an_app_without_scopes_is_named_as_such() {
         .await
         .unwrap();
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.contains("error=invalid_scope"), "{location}");
+    assert!(location.contains("error=forbidden_scopes"), "{location}");
     let back_to_host = location.replace("http://127.0.0.1:1", &host.base);
     let page = host.client.get(&back_to_host).send().await.unwrap();
     assert_eq!(page.status(), 422);
     let text = page.text().await.unwrap();
-    assert!(text.contains("app_without_scopes"), "{text}");
-    assert!(text.contains("enable the scopes"), "{text}");
+    assert!(text.contains("forbidden_scopes"), "{text}");
+    assert!(text.contains("register these scopes for the app"), "{text}");
     let (_, conn) = host.get(&format!("/connections/{id}")).await;
     assert_eq!(conn["status"], "error");
 }
