@@ -4,8 +4,10 @@
 //! (`https://app.asana.com/api/1.0`), unwraps Asana's `{"data": ...}`
 //! envelope and turns `{"errors": [{"message": ...}]}` answers into an
 //! [`AsanaError`], which converts into a [`CardError`] of the right kind.
-//! SCIM calls (`/scim/Users`) use the connection's service account token:
-//! see [`Asana::secondary_emails`].
+//! Several reads go out at once with [`Asana::get_each`] (the host's
+//! `send-all`). SCIM calls (`/scim/Users`) use the connection's service
+//! account token: see [`Asana::secondary_emails`] and
+//! [`Asana::secondary_emails_each`].
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -49,6 +51,9 @@ pub struct AsanaError {
     pub messages: Vec<String>,
     /// The field Asana blamed, from its `"field: message"` convention.
     pub field: Option<String>,
+    /// Asana's error `phrase` (on a 500): the id Asana support asks for to
+    /// look up the incident.
+    pub phrase: Option<String>,
     /// The host's capability error, when the request was not delivered.
     pub capability: Option<HttpError>,
 }
@@ -86,6 +91,7 @@ impl From<HttpError> for AsanaError {
             status: 0,
             messages: Vec::new(),
             field: None,
+            phrase: None,
             capability: Some(err),
         }
     }
@@ -94,7 +100,8 @@ impl From<HttpError> for AsanaError {
 impl From<AsanaError> for CardError {
     /// 400 → `invalid-input` (with Asana's field), 401 → `unauthorized`,
     /// 403 → `forbidden`, 404 → `not-found`, 429 → `rate-limited`,
-    /// others → `provider`; a capability error → `http`.
+    /// others → `provider`; a capability error → `http`. A 5xx keeps
+    /// Asana's error phrase in the message, for Asana support.
     fn from(err: AsanaError) -> Self {
         if let Some(cap) = err.capability {
             return CardError::from(cap);
@@ -116,7 +123,13 @@ impl From<AsanaError> for CardError {
             429 => CardError::rate_limited(format!(
                 "Asana kept answering 429 Too Many Requests: {detail}"
             )),
-            500..=599 => CardError::provider(format!("Asana had an error ({status}): {detail}")),
+            500..=599 => CardError::provider(match &err.phrase {
+                Some(phrase) => format!(
+                    "Asana had an error ({status}): {detail} (Asana's error phrase \"{phrase}\": \
+                     quote it to Asana support)"
+                ),
+                None => format!("Asana had an error ({status}): {detail}"),
+            }),
             _ => CardError::provider(format!("Asana answered {status}: {detail}")),
         };
         CardError {
@@ -181,6 +194,54 @@ impl<'a> Asana<'a> {
         } else {
             Err(parse_error(response.status, &response.body))
         }
+    }
+
+    /// Sends `requests` at once with this client's credential (see
+    /// [`crate::Http::send_all`]); the i-th result answers the i-th request,
+    /// and a non-2xx answer is an [`AsanaError`].
+    pub fn send_all(&self, requests: Vec<Request>) -> Vec<Result<Response, AsanaError>> {
+        let requests = requests
+            .into_iter()
+            .map(|r| r.credential(self.credential))
+            .collect();
+        self.ctx
+            .http()
+            .send_all(requests)
+            .into_iter()
+            .map(|result| match result {
+                Ok(response) if response.is_success() => Ok(response),
+                Ok(response) => Err(parse_error(response.status, &response.body)),
+                Err(e) => Err(e.into()),
+            })
+            .collect()
+    }
+
+    /// `GET path?query` for each of `paths` at once (the host has at most 8
+    /// in flight), and the `data` of each answer, in the order of `paths`.
+    /// One failure does not stop the others.
+    ///
+    /// ```no_run
+    /// # use cardhost_sdk::prelude::*;
+    /// # fn f(ctx: &Context, gids: &[String]) -> Result<(), CardError> {
+    /// let paths: Vec<String> = gids.iter().map(|g| format!("/users/{g}")).collect();
+    /// for user in Asana::new(ctx).get_each::<Value>(&paths, &[("opt_fields", "email")]) {
+    ///     let user = user?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn get_each<T: DeserializeOwned>(
+        &self,
+        paths: &[String],
+        query: &[(&str, &str)],
+    ) -> Vec<Result<T, AsanaError>> {
+        let requests = paths
+            .iter()
+            .map(|path| with_query(Request::get(path.as_str()), query))
+            .collect();
+        self.send_all(requests)
+            .into_iter()
+            .map(|result| result.and_then(|r| decode::<Envelope<T>>(&r).map(|e| e.data)))
+            .collect()
     }
 
     /// `GET path?query` and the `data` of the answer.
@@ -253,6 +314,7 @@ impl<'a> Asana<'a> {
                 status: 0,
                 messages: vec![e.message],
                 field: None,
+                phrase: None,
                 capability: None,
             })?;
         let response = self.send(request)?;
@@ -284,6 +346,25 @@ impl<'a> Asana<'a> {
             .map_err(scim_error)?;
         Ok(secondary_emails_of(email, &list.resources))
     }
+
+    /// [`Asana::secondary_emails`] of each of `emails`, read at once (the
+    /// host has at most 8 SCIM requests in flight), in the order of `emails`.
+    /// The first failure is the error.
+    pub fn secondary_emails_each(&self, emails: &[&str]) -> Result<Vec<Vec<String>>, CardError> {
+        let requests = emails
+            .iter()
+            .map(|email| Request::get("/scim/Users").query("filter", scim_filter(email)))
+            .collect();
+        self.with_service_account()
+            .send_all(requests)
+            .into_iter()
+            .zip(emails)
+            .map(|(result, email)| {
+                let list: ScimList = result.and_then(|r| decode(&r)).map_err(scim_error)?;
+                Ok(secondary_emails_of(email, &list.resources))
+            })
+            .collect()
+    }
 }
 
 fn with_query(mut request: Request, query: &[(&str, &str)]) -> Request {
@@ -298,14 +379,17 @@ fn decode<T: DeserializeOwned>(response: &Response) -> Result<T, AsanaError> {
         status: response.status,
         messages: vec![format!("Asana's answer could not be read: {e}")],
         field: None,
+        phrase: None,
         capability: None,
     })
 }
 
 /// The [`AsanaError`] for an error answer: Asana's `errors[].message`s (or
-/// a SCIM `detail`), and the field named by the first `"field: message"`.
+/// a SCIM `detail`), the field named by the first `"field: message"`, and
+/// the first `errors[].phrase`.
 pub fn parse_error(status: u16, body: &[u8]) -> AsanaError {
     let mut messages = Vec::new();
+    let mut phrase = None;
     if let Ok(json) = serde_json::from_slice::<Value>(body) {
         if let Some(errors) = json.get("errors").and_then(Value::as_array) {
             messages.extend(
@@ -314,6 +398,12 @@ pub fn parse_error(status: u16, body: &[u8]) -> AsanaError {
                     .filter_map(|e| e.get("message").and_then(Value::as_str))
                     .map(str::to_string),
             );
+            phrase = errors
+                .iter()
+                .filter_map(|e| e.get("phrase").and_then(Value::as_str))
+                .map(str::trim)
+                .find(|p| !p.is_empty())
+                .map(str::to_string);
         }
         if let Some(detail) = json.get("detail").and_then(Value::as_str) {
             messages.push(detail.to_string());
@@ -330,6 +420,7 @@ pub fn parse_error(status: u16, body: &[u8]) -> AsanaError {
         status,
         messages,
         field,
+        phrase,
         capability: None,
     }
 }
@@ -534,6 +625,85 @@ mod tests {
         assert_eq!(c.kind, ErrorKind::InvalidInput);
         assert_eq!(c.field.as_deref(), Some("workspace"));
         assert!(c.message.contains("Missing input"));
+    }
+
+    #[test]
+    fn a_server_error_keeps_the_phrase() {
+        let body = json!({"errors": [{"message": "Server Error", "phrase": "6 sad squid snuggle softly",
+                                      "help": "For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors"}]});
+        let e = parse_error(500, body.to_string().as_bytes());
+        assert_eq!(e.phrase.as_deref(), Some("6 sad squid snuggle softly"));
+        let c: CardError = e.into();
+        assert_eq!(c.kind, ErrorKind::Provider);
+        assert!(c.message.contains("(500): Server Error"), "{}", c.message);
+        assert!(
+            c.message.contains("\"6 sad squid snuggle softly\""),
+            "{}",
+            c.message
+        );
+        assert!(c.message.contains("Asana support"), "{}", c.message);
+        let c: CardError = parse_error(503, br#"{"errors":[{"message":"Server Error"}]}"#).into();
+        assert_eq!(c.message, "Asana had an error (503): Server Error");
+    }
+
+    #[test]
+    fn get_each_answers_in_order_and_keeps_each_failure() {
+        use crate::testing::{clear_mock, mock_http, take_batches};
+        mock_http(|req| match req.url.as_str() {
+            "/users/2" => Ok(Response::json_of(
+                404,
+                &json!({"errors": [{"message": "user: Unknown object: 2"}]}),
+            )),
+            url => Ok(Response::json_of(
+                200,
+                &json!({"data": {"gid": url.trim_start_matches("/users/")}}),
+            )),
+        });
+        let ctx = Context::new("asana");
+        let paths: Vec<String> = ["1", "2", "3"]
+            .iter()
+            .map(|g| format!("/users/{g}"))
+            .collect();
+        let users = Asana::new(&ctx).get_each::<Compact>(&paths, &[("opt_fields", "name")]);
+        let batches = take_batches();
+        clear_mock();
+        assert_eq!(users.len(), 3);
+        assert_eq!(users[0].as_ref().unwrap().gid, "1");
+        assert!(users[1].as_ref().unwrap_err().is_not_found());
+        assert_eq!(users[2].as_ref().unwrap().gid, "3");
+        assert_eq!(batches.len(), 1);
+        assert!(batches[0]
+            .iter()
+            .all(|r| r.credential == Credential::Connection
+                && r.query == [("opt_fields".to_string(), "name".to_string())]));
+    }
+
+    #[test]
+    fn secondary_emails_each_uses_the_service_account() {
+        use crate::testing::{clear_mock, mock_http, take_batches};
+        mock_http(|req| {
+            assert_eq!(req.credential, Credential::ServiceAccount);
+            Ok(Response::json_of(
+                200,
+                &json!({"Resources": [{"emails": [{"value": format!("other-{}", req.query[0].1.len())}]}]}),
+            ))
+        });
+        let ctx = Context::new("asana");
+        let emails = Asana::new(&ctx)
+            .secondary_emails_each(&["a@x.io", "bb@x.io"])
+            .unwrap();
+        let batches = take_batches();
+        clear_mock();
+        assert_eq!(emails, [vec!["other-20"], vec!["other-21"]]);
+        let filters: Vec<&str> = batches[0].iter().map(|r| r.query[0].1.as_str()).collect();
+        assert_eq!(
+            filters,
+            [r#"userName eq "a@x.io""#, r#"userName eq "bb@x.io""#]
+        );
+        assert!(Asana::new(&ctx)
+            .secondary_emails_each(&[])
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The raw authorized HTTP capability: build a [`Request`], [`Http::send`] it,
-//! read the [`Response`].
+//! The raw authorized HTTP capability: build a [`Request`], [`Http::send`] it
+//! (or several at once with [`Http::send_all`]), read the [`Response`].
 //!
 //! `Request`, `Response`, [`Method`], [`Credential`] and [`HttpError`] are the
 //! WIT types of `cardhost:card/http`; this module adds a builder and readers.
@@ -42,6 +42,26 @@ impl Http {
         #[cfg(not(target_arch = "wasm32"))]
         {
             crate::testing::send(&request)
+        }
+    }
+
+    /// Sends `requests` through the host concurrently and returns the
+    /// answers in request order: the i-th result is the answer to the i-th
+    /// request. The host has at most 8 in flight at once, checks and
+    /// authorizes each as [`Http::send`] does, and counts each toward the
+    /// run's call cap (those past it are answered [`HttpError::Denied`]
+    /// without being sent).
+    pub fn send_all(&self, requests: Vec<Request>) -> Vec<Result<Response, HttpError>> {
+        if requests.is_empty() {
+            return Vec::new();
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            crate::bindings::cardhost::card::http::send_all(&requests)
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            crate::testing::send_all(&requests)
         }
     }
 }

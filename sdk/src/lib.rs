@@ -37,7 +37,7 @@
 //!     const NAME: &'static str = "Who Am I";
 //!     const DESCRIPTION: &'static str = "Reads a user's gid.";
 //!     const VERSION: &'static str = "1.0.0";
-//!     const SCOPES: &'static [&'static str] = &["default"];
+//!     const SCOPES: &'static [&'static str] = &["users:read"];
 //!     fn run(input: Input, ctx: &Context) -> Result<Output, CardError> {
 //!         let path = format!("/users/{}", asana::path_segment("user", &input.user)?);
 //!         Ok(Asana::new(ctx).get(&path, &[("opt_fields", "gid")])?)

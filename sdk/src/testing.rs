@@ -3,7 +3,10 @@
 //!
 //! Outside a component there is no host, so [`crate::http::Http::send`]
 //! calls the handler installed with [`mock_http`] and, without one, fails
-//! with a `transport` error. Logs are kept for [`take_logs`].
+//! with a `transport` error. [`crate::http::Http::send_all`] hands the
+//! handler each request of the batch in order (one at a time: the mock has
+//! no concurrency) and keeps the batch for [`take_batches`]. Logs are kept
+//! for [`take_logs`].
 
 use std::cell::RefCell;
 
@@ -15,6 +18,7 @@ type Handler = Box<dyn FnMut(&Request) -> Result<Response, HttpError>>;
 thread_local! {
     static HANDLER: RefCell<Option<Handler>> = RefCell::new(None);
     static LOGS: RefCell<Vec<(Level, String)>> = const { RefCell::new(Vec::new()) };
+    static BATCHES: RefCell<Vec<Vec<Request>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Answers this thread's HTTP requests with `handler` until [`clear_mock`].
@@ -22,9 +26,16 @@ pub fn mock_http(handler: impl FnMut(&Request) -> Result<Response, HttpError> + 
     HANDLER.with(|h| *h.borrow_mut() = Some(Box::new(handler)));
 }
 
-/// Removes this thread's HTTP mock.
+/// Removes this thread's HTTP mock and forgets its batches.
 pub fn clear_mock() {
     HANDLER.with(|h| *h.borrow_mut() = None);
+    BATCHES.with(|b| b.borrow_mut().clear());
+}
+
+/// The batches sent with [`crate::http::Http::send_all`] on this thread
+/// since the last call, each with its requests in order.
+pub fn take_batches() -> Vec<Vec<Request>> {
+    BATCHES.with(|b| std::mem::take(&mut *b.borrow_mut()))
 }
 
 /// The log lines written on this thread since the last call.
@@ -50,6 +61,11 @@ pub(crate) fn send(request: &Request) -> Result<Response, HttpError> {
             "no host: not running in a component and no mock installed".into(),
         )),
     }
+}
+
+pub(crate) fn send_all(requests: &[Request]) -> Vec<Result<Response, HttpError>> {
+    BATCHES.with(|b| b.borrow_mut().push(requests.to_vec()));
+    requests.iter().map(send).collect()
 }
 
 pub(crate) fn log(level: Level, message: &str) {

@@ -1,5 +1,6 @@
-//! Validation of the two date formats Asana takes: `YYYY-MM-DD` (`due_on`)
-//! and RFC 3339 date-times (`due_at`).
+//! The two date formats Asana takes: `YYYY-MM-DD` (`due_on`, `start_on`)
+//! and RFC 3339 date-times (`due_at`, `start_at`), which Asana wants in UTC:
+//! [`to_utc`] checks one and writes it with `Z`.
 
 /// Whether `s` is a real calendar date written `YYYY-MM-DD`.
 pub fn is_valid_date(s: &str) -> bool {
@@ -15,36 +16,86 @@ pub fn is_valid_date(s: &str) -> bool {
     (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)
 }
 
-/// Whether `s` is an RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
-pub fn is_valid_date_time(s: &str) -> bool {
+/// `s`, an RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`), as
+/// the same instant in UTC written with `Z`
+/// (`2024-05-01T09:30:00.123+02:00` → `2024-05-01T07:30:00.123Z`); `None`
+/// when `s` is not one, or the instant falls outside the years 0001 to 9999.
+pub fn to_utc(s: &str) -> Option<String> {
     if s.len() < 20 || !s.is_char_boundary(10) || !is_valid_date(&s[..10]) {
-        return false;
+        return None;
     }
     let b = s.as_bytes();
     if !matches!(b[10], b'T' | b't') {
-        return false;
+        return None;
     }
-    let Some((hour, minute, second)) = time(&b[11..19]) else {
-        return false;
-    };
+    let (hour, minute, second) = time(&b[11..19])?;
     if hour > 23 || minute > 59 || second > 60 {
-        return false;
+        return None;
     }
-    let mut rest = &b[19..];
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut rest = &s[19..];
+    let mut fraction = "";
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
-            return false;
+            return None;
         }
+        fraction = &rest[..=digits];
         rest = &frac[digits..];
     }
-    match rest {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', offset @ ..] if offset.len() == 5 && offset[2] == b':' => {
-            matches!((number(&offset[0..2]), number(&offset[3..5])), (Some(h), Some(m)) if h <= 23 && m <= 59)
+    let offset_minutes = match rest.as_bytes() {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), offset @ ..] if offset.len() == 5 && offset[2] == b':' => {
+            let (h, m) = (number(&offset[0..2])?, number(&offset[3..5])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let minutes = i64::from(h * 60 + m);
+            if *sign == b'-' {
+                -minutes
+            } else {
+                minutes
+            }
         }
-        _ => false,
+        _ => return None,
+    };
+    let (year, month, day) = (number(&b[0..4])?, number(&b[5..7])?, number(&b[8..10])?);
+    let local = i64::from(hour * 60 + minute) - offset_minutes;
+    let days = days_from_civil(year, month, day) + local.div_euclid(24 * 60);
+    let minutes = local.rem_euclid(24 * 60);
+    let (year, month, day) = civil_from_days(days);
+    if !(1..=9999).contains(&year) {
+        return None;
     }
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{second:02}{fraction}Z",
+        minutes / 60,
+        minutes % 60
+    ))
+}
+
+/// Days from 1970-01-01 to a (valid) civil date.
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date `days` after 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// `HH:MM:SS` as numbers.
@@ -109,15 +160,18 @@ mod tests {
     }
 
     #[test]
-    fn date_times() {
-        for good in [
-            "2024-02-29T23:59:59Z",
-            "2024-02-29t00:00:00z",
-            "2024-05-01T09:30:00.123+02:00",
-            "2024-05-01T09:30:00-05:30",
-            "2016-12-31T23:59:60Z",
+    fn date_times_are_written_in_utc() {
+        for (given, utc) in [
+            ("2024-02-29T23:59:59Z", "2024-02-29T23:59:59Z"),
+            ("2024-02-29t00:00:00z", "2024-02-29T00:00:00Z"),
+            ("2024-05-01T09:30:00.123+02:00", "2024-05-01T07:30:00.123Z"),
+            ("2024-05-01T09:30:00-05:30", "2024-05-01T15:00:00Z"),
+            ("2024-03-01T01:00:00+02:00", "2024-02-29T23:00:00Z"),
+            ("2023-12-31T22:00:00-03:00", "2024-01-01T01:00:00Z"),
+            ("2016-12-31T23:59:60Z", "2016-12-31T23:59:60Z"),
+            ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
         ] {
-            assert!(is_valid_date_time(good), "{good}");
+            assert_eq!(to_utc(given).as_deref(), Some(utc), "{given}");
         }
         for bad in [
             "2024-05-01",
@@ -133,8 +187,20 @@ mod tests {
             "2024-05-01T09:30:00Zjunk",
             "2024-05-01T09:30:00ü",
             "2024-05-01ü09:30:00Z",
+            "0001-01-01T00:30:00+01:00",
+            "9999-12-31T23:30:00-01:00",
         ] {
-            assert!(!is_valid_date_time(bad), "{bad}");
+            assert_eq!(to_utc(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn civil_days_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        for days in [-719_162, -1, 0, 59, 11_016, 19_782, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y as u32, m, d), days, "{days}");
         }
     }
 }

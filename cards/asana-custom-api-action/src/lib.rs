@@ -1,6 +1,8 @@
 //! Custom API Action (`asana.custom-api-action`): any request to the Asana
 //! API with the connection's credential, for what no card covers yet. The
-//! answer is returned as output whatever its status.
+//! answer is returned as output whatever its status. It declares no scope:
+//! it runs on any connection, and Asana answers 403 to a request the
+//! connection's scopes do not cover.
 
 mod url;
 
@@ -66,9 +68,14 @@ impl Card for CustomApiAction {
     const ID: &'static str = "asana.custom-api-action";
     const NAME: &'static str = "Custom API Action";
     const DESCRIPTION: &'static str =
-        "Sends any request to the Asana API with the connection's credential and returns the status, headers and body.";
-    const VERSION: &'static str = "1.0.0";
-    const SCOPES: &'static [&'static str] = &["default"];
+        "Sends any request to the Asana API with the connection's credential and returns the status, headers and body. \
+         It needs no scope of its own: it may do what the connection was granted. A request outside the \
+         connection's scopes comes back as Asana's 403, returned like any answer; to make it, reauthorize \
+         the connection with the scope the endpoint names, or with Full permissions (`default`).";
+    const VERSION: &'static str = "1.1.0";
+    /// None: the endpoint, so the scope it needs, is only known at run time.
+    /// Asana itself refuses (403) what the connection's scopes do not cover.
+    const SCOPES: &'static [&'static str] = &[];
     const USES_SERVICE_ACCOUNT: bool = false;
 
     fn run(input: Input, ctx: &Context) -> Result<Output, CardError> {

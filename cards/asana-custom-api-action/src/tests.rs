@@ -134,4 +134,10 @@ fn manifest_schema() {
         .collect();
     required.sort();
     assert_eq!(required, ["method", "relative_url"]);
+    assert!(m.scopes.is_empty(), "{:?}", m.scopes);
+    assert!(
+        m.description.contains("Full permissions"),
+        "{}",
+        m.description
+    );
 }

@@ -45,8 +45,8 @@ impl Card for ReadUser {
     const NAME: &'static str = "Read User";
     const DESCRIPTION: &'static str =
         "Reads an Asana user by `me`, gid or email, with secondary emails when the connection has a service account token.";
-    const VERSION: &'static str = "1.0.0";
-    const SCOPES: &'static [&'static str] = &["default"];
+    const VERSION: &'static str = "1.1.0";
+    const SCOPES: &'static [&'static str] = &["users:read"];
     const USES_SERVICE_ACCOUNT: bool = true;
 
     fn run(input: Input, ctx: &Context) -> Result<User, CardError> {

@@ -129,3 +129,10 @@ fn manifest() {
         .unwrap()
         .contains("service account"));
 }
+
+#[test]
+fn manifest_declares_users_read() {
+    let m = __cardhost_manifest();
+    assert_eq!(m.scopes, ["users:read"]);
+    assert!(m.uses_service_account);
+}

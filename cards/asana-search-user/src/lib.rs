@@ -1,6 +1,7 @@
-//! Search User (`asana.search-user`): finds Asana users by name (typeahead)
-//! or by exact email, with their secondary emails (from SCIM) when the
-//! connection has a service account token.
+//! Search User (`asana.search-user`): finds Asana users of one workspace by
+//! name (typeahead, then each match's email) or by exact email, with their
+//! secondary emails (from SCIM) when the connection has a service account
+//! token.
 
 use cardhost_sdk::prelude::*;
 
@@ -11,7 +12,7 @@ struct Input {
     #[schemars(length(min = 1))]
     query: String,
     /// The gid of the workspace to search; defaults to the connection's
-    /// default workspace.
+    /// default workspace. Users outside it are not found.
     #[serde(default)]
     workspace: Option<String>,
     /// The most users to return, 1 to 100.
@@ -47,6 +48,9 @@ struct Output {
     count: usize,
 }
 
+/// The user fields read for each user found.
+const USER_FIELDS: &str = "name,email";
+
 struct SearchUser;
 
 impl Card for SearchUser {
@@ -55,9 +59,9 @@ impl Card for SearchUser {
     const ID: &'static str = "asana.search-user";
     const NAME: &'static str = "Search User";
     const DESCRIPTION: &'static str =
-        "Finds Asana users in a workspace by name, or by exact email.";
-    const VERSION: &'static str = "1.0.0";
-    const SCOPES: &'static [&'static str] = &["default"];
+        "Finds Asana users in a workspace by name, or by exact email, with their emails.";
+    const VERSION: &'static str = "1.1.0";
+    const SCOPES: &'static [&'static str] = &["users:read", "workspaces.typeahead:read"];
     const USES_SERVICE_ACCOUNT: bool = true;
 
     fn run(input: Input, ctx: &Context) -> Result<Output, CardError> {
@@ -85,42 +89,99 @@ impl Card for SearchUser {
                 "give a `workspace`: the connection has no default workspace",
             ));
         };
+        let workspace = asana::path_segment("workspace", workspace)?;
         let asana = Asana::new(ctx);
-        let mut users: Vec<FoundUser> = if asana::looks_like_email(query) {
-            let path = format!("/users/{}", asana::path_segment("query", query)?);
-            match asana.get(&path, &[("opt_fields", "name,email")]) {
-                Ok(user) => vec![user],
-                Err(e) if e.is_not_found() => Vec::new(),
-                Err(e) => return Err(e.into()),
-            }
+        let mut users = if asana::looks_like_email(query) {
+            by_email(&asana, &workspace, query)?
         } else {
-            let path = format!(
-                "/workspaces/{}/typeahead",
-                asana::path_segment("workspace", workspace)?
-            );
-            let count = input.limit.to_string();
-            let params = [
-                ("resource_type", "user"),
-                ("query", query),
-                ("count", count.as_str()),
-                ("opt_fields", "name,email"),
-            ];
-            asana.get(&path, &params)?
+            by_name(&asana, &workspace, query, input.limit)?
         };
         users.truncate(input.limit as usize);
         if ctx.has_service_account() {
-            for user in &mut users {
-                user.secondary_emails = Some(match &user.email {
-                    Some(email) => asana.secondary_emails(email)?,
-                    None => Vec::new(),
-                });
-            }
+            add_secondary_emails(&asana, &mut users)?;
         }
         Ok(Output {
             count: users.len(),
             users,
         })
     }
+}
+
+/// The member of `workspace` whose email is `email`: nobody when Asana
+/// answers 404 (no such user, or not in that workspace).
+fn by_email(asana: &Asana, workspace: &str, email: &str) -> Result<Vec<FoundUser>, CardError> {
+    let path = format!(
+        "/workspaces/{workspace}/users/{}",
+        asana::path_segment("query", email)?
+    );
+    match asana.get(&path, &[("opt_fields", USER_FIELDS)]) {
+        Ok(user) => Ok(vec![user]),
+        Err(e) if e.is_not_found() => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The typeahead's matches for `name` in `workspace` (compact: gid and name),
+/// then each match's email from `GET /users/{gid}`, read at once. A match
+/// Asana no longer finds (404) is left out.
+fn by_name(
+    asana: &Asana,
+    workspace: &str,
+    name: &str,
+    limit: u32,
+) -> Result<Vec<FoundUser>, CardError> {
+    let count = limit.to_string();
+    let matches: Vec<Compact> = asana.get(
+        &format!("/workspaces/{workspace}/typeahead"),
+        &[
+            ("resource_type", "user"),
+            ("query", name),
+            ("count", count.as_str()),
+            ("opt_fields", "name"),
+        ],
+    )?;
+    let paths = matches
+        .iter()
+        .map(|m| Ok(format!("/users/{}", asana::path_segment("gid", &m.gid)?)))
+        .collect::<Result<Vec<String>, CardError>>()
+        .map_err(|_| {
+            CardError::provider("Asana's typeahead answered a user gid that is not one")
+        })?;
+    let mut users = Vec::with_capacity(matches.len());
+    for (found, compact) in asana
+        .get_each::<FoundUser>(&paths, &[("opt_fields", USER_FIELDS)])
+        .into_iter()
+        .zip(matches)
+    {
+        match found {
+            Ok(user) => users.push(FoundUser {
+                name: user.name.or(compact.name),
+                ..user
+            }),
+            Err(e) if e.is_not_found() => {
+                asana.context().warn(format!(
+                    "user {} matched but is gone: left out",
+                    compact.gid
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(users)
+}
+
+/// Each user's secondary emails, read with SCIM at once; a user without a
+/// visible email has none.
+fn add_secondary_emails(asana: &Asana, users: &mut [FoundUser]) -> Result<(), CardError> {
+    let emails: Vec<&str> = users.iter().filter_map(|u| u.email.as_deref()).collect();
+    let mut secondary = asana.secondary_emails_each(&emails)?.into_iter();
+    for user in users.iter_mut() {
+        user.secondary_emails = Some(match user.email {
+            Some(_) => secondary.next().unwrap_or_default(),
+            None => Vec::new(),
+        });
+    }
+    Ok(())
 }
 
 export_card!(SearchUser);

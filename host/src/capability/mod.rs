@@ -7,6 +7,7 @@
 //! and records the call. One [`HttpCapability`] (one connection pool) serves
 //! the whole process; a [`Grant`] says what one run may do.
 
+pub mod batch;
 pub mod credentials;
 pub mod destination;
 

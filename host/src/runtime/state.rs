@@ -65,10 +65,39 @@ impl RunState {
             ));
         };
         let result = cap.send(grant, request, &mut self.calls).await;
-        if let Err(capability::HttpError::NeedsReauth(message)) = &result {
+        self.note_reauth(&result);
+        result
+    }
+
+    /// Sends a card's batch of requests concurrently (at most
+    /// [`capability::batch::MAX_IN_FLIGHT`] at once), answers in request order.
+    pub(super) async fn send_all(
+        &mut self,
+        requests: Vec<capability::Request>,
+    ) -> Vec<Result<capability::Response, capability::HttpError>> {
+        let Some((cap, grant)) = &self.http else {
+            return requests
+                .iter()
+                .map(|_| {
+                    Err(capability::HttpError::Denied(
+                        "this card may not make HTTP requests here".into(),
+                    ))
+                })
+                .collect();
+        };
+        let results = capability::batch::send_all(cap, grant, requests, &mut self.calls).await;
+        for result in &results {
+            self.note_reauth(result);
+        }
+        results
+    }
+
+    /// Remembers that the capability found the connection needing a person's
+    /// re-authorization.
+    fn note_reauth(&mut self, result: &Result<capability::Response, capability::HttpError>) {
+        if let Err(capability::HttpError::NeedsReauth(message)) = result {
             self.needs_reauth = Some(message.clone());
         }
-        result
     }
 
     pub(super) fn log(&mut self, level: LogLevel, mut message: String) {

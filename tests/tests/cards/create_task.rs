@@ -1,5 +1,6 @@
 //! Create Task: each of workspace, projects and parent; the default
-//! workspace fallback; each validation error before any HTTP call.
+//! workspace fallback; dates in UTC; subtypes, completion and rich text;
+//! each validation error before any HTTP call; Asana's error phrase kept.
 
 use cardhost_tests::fake_asana::{seed, FakeAsana};
 use serde_json::{json, Value};
@@ -42,6 +43,14 @@ async fn in_a_workspace_with_assignee_and_due_date() {
     assert_eq!(out["assignee"]["gid"], seed::GRACE_HOPPER_GID);
     assert_eq!(out["due_on"], "2027-02-28");
     assert_eq!(out["workspace"]["gid"], seed::WORKSPACE_GID);
+    assert_eq!(out["notes"], "draft");
+    assert_eq!(out["completed"], false);
+    assert_eq!(out["tags"][0]["gid"], seed::TAG_GID);
+    assert!(out["followers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["gid"] == seed::ALAN_TURING_GID));
     assert!(out["permalink_url"]
         .as_str()
         .unwrap()
@@ -71,10 +80,98 @@ async fn in_a_project_and_under_a_parent() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(sent(&fake)["parent"], seed::PARENT_TASK_GID);
+    assert_eq!(body["output"]["parent"]["gid"], seed::PARENT_TASK_GID);
+    assert_eq!(body["output"]["parent"]["name"], seed::PARENT_TASK_NAME);
     assert!(body["output"]["due_at"]
         .as_str()
         .unwrap()
         .starts_with("2027-03-01T09:30:00"));
+}
+
+#[tokio::test]
+async fn dates_are_sent_in_utc_with_their_start() {
+    let (fake, host, conn) = setup().await;
+    let (status, body) = host
+        .run(
+            "asana.create-task",
+            &conn,
+            json!({"name": "Offset", "workspace": seed::WORKSPACE_GID,
+                   "due_at": "2027-03-01T11:30:00+02:00", "start_at": "2027-02-28T23:00:00-01:00"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let data = sent(&fake);
+    assert_eq!(data["due_at"], "2027-03-01T09:30:00Z");
+    assert_eq!(data["start_at"], "2027-03-01T00:00:00Z");
+    assert!(body["output"]["due_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2027-03-01T09:30:00"));
+    fake.clear_requests();
+    let (status, body) = host
+        .run(
+            "asana.create-task",
+            &conn,
+            json!({"name": "Span", "workspace": seed::WORKSPACE_GID,
+                   "due_on": "2027-03-05", "start_on": "2027-03-01"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let data = sent(&fake);
+    assert_eq!(
+        (&data["due_on"], &data["start_on"]),
+        (&json!("2027-03-05"), &json!("2027-03-01"))
+    );
+    assert_eq!(body["output"]["start_on"], "2027-03-01");
+}
+
+#[tokio::test]
+async fn a_completed_milestone_with_rich_text() {
+    let (fake, host, conn) = setup().await;
+    let (status, body) = host
+        .run(
+            "asana.create-task",
+            &conn,
+            json!({"name": "Launch", "workspace": seed::WORKSPACE_GID, "resource_subtype": "milestone",
+                   "completed": true, "html_notes": "<body>Ship <em>it</em></body>"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let data = sent(&fake);
+    assert_eq!(data["resource_subtype"], "milestone");
+    assert_eq!(data["completed"], true);
+    assert_eq!(data["html_notes"], "<body>Ship <em>it</em></body>");
+    let out = &body["output"];
+    assert_eq!(out["resource_subtype"], "milestone");
+    assert_eq!(out["completed"], true);
+    assert_eq!(out["notes"], "Ship it");
+    assert_eq!(
+        fake.tasks()[0]["html_notes"],
+        "<body>Ship <em>it</em></body>"
+    );
+}
+
+#[tokio::test]
+async fn a_server_error_keeps_asanas_phrase() {
+    let (fake, host, conn) = setup().await;
+    fake.inject(
+        cardhost_tests::fake_asana::Fault::status("/api/1.0/tasks", 500, 1).on_method("POST"),
+    );
+    let (status, body) = host
+        .run(
+            "asana.create-task",
+            &conn,
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID}),
+        )
+        .await;
+    assert_eq!(status, 502, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("(500)"), "{message}");
+    assert!(
+        message.contains("Asana's error phrase \"") && message.contains("Asana support"),
+        "the phrase is kept: {message}"
+    );
+    assert!(fake.tasks().is_empty());
 }
 
 #[tokio::test]
@@ -90,6 +187,7 @@ async fn falls_back_to_the_default_workspace() {
 #[tokio::test]
 async fn validation_errors_name_the_field_and_send_nothing() {
     let (fake, host, conn) = setup().await;
+    let date_field = format!("custom_fields.{}.date", seed::TEXT_CUSTOM_FIELD_GID);
     let cases = [
         (
             json!({"notes": "no name", "workspace": seed::WORKSPACE_GID}),
@@ -115,14 +213,53 @@ async fn validation_errors_name_the_field_and_send_nothing() {
             json!({"name": "x", "workspace": seed::WORKSPACE_GID, "priority": "high"}),
             "priority",
         ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "html_notes": "Ship <em>it"}),
+            "html_notes",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "html_notes": "<p>no body</p>"}),
+            "html_notes",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "start_on": "2027-02-01"}),
+            "start_on",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "due_on": "2027-02-02", "start_at": "2027-02-01T10:00:00Z"}),
+            "start_at",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "resource_subtype": "milestone",
+                   "due_on": "2027-02-02", "start_on": "2027-02-01"}),
+            "start_on",
+        ),
+        (
+            json!({"name": "x", "workspace": seed::WORKSPACE_GID, "resource_subtype": "section"}),
+            "resource_subtype",
+        ),
+        (
+            json!({"name": "x", "projects": [seed::PROJECT_GID], "memberships": [{"project": seed::PROJECT_GID}]}),
+            "memberships[0].section",
+        ),
+        (
+            json!({"name": "x", "projects": [seed::PROJECT_GID],
+                   "custom_fields": {(seed::TEXT_CUSTOM_FIELD_GID): {"date": "2027-02-30"}}}),
+            date_field.as_str(),
+        ),
     ];
     for (input, field) in cases {
         let (status, body) = host.run("asana.create-task", &conn, input.clone()).await;
         assert_eq!(status, 400, "{input} -> {body}");
-        let got = body["error"]["field"].as_str().unwrap_or_default();
-        assert!(
-            got == field || (field == "due_at" && got == "due_on"),
+        assert_eq!(
+            body["error"]["field"].as_str(),
+            Some(field),
             "{input}: expected field {field}, got {body}"
+        );
+        let top = field.split(['.', '[']).next().unwrap();
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(top),
+            "{input}: the message names {top}: {body}"
         );
     }
     assert!(

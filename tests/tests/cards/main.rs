@@ -8,4 +8,5 @@ mod common;
 mod create_task;
 mod read_user;
 mod sandbox;
+mod scopes;
 mod search_user;
