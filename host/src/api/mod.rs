@@ -84,7 +84,7 @@ async fn healthz(State(app): State<App>) -> Json<Value> {
     Json(json!({
         "status": "ok",
         "cards": app.catalogue.all().await.len(),
-        "damaged_records": app.history.damaged().count(),
+        "damaged_records": app.store.damaged().count(),
     }))
 }
 

@@ -4,11 +4,10 @@
 //!
 //! One record that cannot be decoded never stops the host: starting,
 //! listing, pruning and deleting skip it, log it once with its key and count
-//! it (see [`Damaged`], shown by `/healthz`). Deleting and pruning work from
+//! it (see [`crate::store::Damaged`], shown by `/healthz`). Deleting and pruning work from
 //! the keys, so a damaged run is removed like any other.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -40,49 +39,10 @@ impl Default for Retention {
     }
 }
 
-/// The records found damaged since the host started: each logged once.
-#[derive(Debug, Default)]
-pub struct Damaged {
-    keys: Mutex<HashSet<(String, Vec<u8>)>>,
-}
-
-impl Damaged {
-    /// Note a record of `tree` at `key` that could not be decoded.
-    fn note(&self, tree: &str, key: &[u8], error: &dyn std::fmt::Display) {
-        let first = self
-            .keys
-            .lock()
-            .expect("damaged records")
-            .insert((tree.to_string(), key.to_vec()));
-        if first {
-            tracing::error!(
-                tree,
-                key = %String::from_utf8_lossy(key),
-                %error,
-                "skipping a stored record that cannot be decoded"
-            );
-        }
-    }
-
-    /// Forget a record that was deleted.
-    fn forget(&self, tree: &str, key: &[u8]) {
-        self.keys
-            .lock()
-            .expect("damaged records")
-            .remove(&(tree.to_string(), key.to_vec()));
-    }
-
-    /// How many damaged records are known now.
-    pub fn count(&self) -> usize {
-        self.keys.lock().expect("damaged records").len()
-    }
-}
-
 /// The flows and runs of one store.
 #[derive(Clone)]
 pub struct History {
     store: Arc<Store>,
-    damaged: Arc<Damaged>,
 }
 
 fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, AppError> {
@@ -114,15 +74,7 @@ fn started_at_of(key: &[u8]) -> Option<DateTime<Utc>> {
 impl History {
     /// The history kept in `store`.
     pub fn new(store: Arc<Store>) -> History {
-        History {
-            store,
-            damaged: Arc::new(Damaged::default()),
-        }
-    }
-
-    /// The damaged records found so far.
-    pub fn damaged(&self) -> &Damaged {
-        &self.damaged
+        History { store }
     }
 
     fn tree(&self, name: &str) -> Result<sled::Tree, AppError> {
@@ -134,7 +86,7 @@ impl History {
         match serde_json::from_slice(bytes) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.damaged.note(tree, key, &e);
+                self.store.damaged().note(tree, key, &e);
                 None
             }
         }
@@ -207,13 +159,13 @@ impl History {
             .remove(id.as_bytes())
             .map_err(sled_err)?
             .is_some();
-        self.damaged.forget(FLOWS, id.as_bytes());
+        self.store.damaged().forget(FLOWS, id.as_bytes());
         let prefix = format!("{id}/");
         let versions = self.tree(FLOW_VERSIONS)?;
         for key in versions.scan_prefix(prefix.as_bytes()).keys() {
             let key = key.map_err(sled_err)?;
             versions.remove(&key).map_err(sled_err)?;
-            self.damaged.forget(FLOW_VERSIONS, &key);
+            self.store.damaged().forget(FLOW_VERSIONS, &key);
         }
         let runs = self.tree(RUNS)?;
         for key in runs.scan_prefix(prefix.as_bytes()).keys() {
@@ -231,7 +183,7 @@ impl History {
                 .map_err(sled_err)?;
         }
         runs.remove(key).map_err(sled_err)?;
-        self.damaged.forget(RUNS, key);
+        self.store.damaged().forget(RUNS, key);
         Ok(())
     }
 

@@ -140,11 +140,7 @@ impl Store {
             let (id, bytes) = entry?;
             match decode_stored(&bytes, &String::from_utf8_lossy(&id)) {
                 Ok(stored) => all.push(stored.conn),
-                Err(e) => tracing::error!(
-                    connection = %String::from_utf8_lossy(&id),
-                    error = %e,
-                    "leaving out a stored connection that cannot be decoded"
-                ),
+                Err(e) => self.damaged.note(TREE, &id, &e),
             }
         }
         all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -309,6 +305,26 @@ mod tests {
     use super::super::tests::{conn, full_secrets, open_store, reveal};
     use super::*;
     use crate::store::crypto::Sealed;
+
+    #[tokio::test]
+    async fn a_damaged_connection_is_left_out_of_the_list_and_counted_once() {
+        let (_dir, store) = open_store();
+        store
+            .create_connection(conn("Fine"), Secrets::default())
+            .await
+            .unwrap();
+        store
+            .trees
+            .connections
+            .insert("damaged", &b"{\"id\": 1"[..])
+            .unwrap();
+        for _ in 0..3 {
+            let listed = store.list_connections().unwrap();
+            assert_eq!(listed.len(), 1);
+            assert_eq!(listed[0].nickname, "Fine");
+        }
+        assert_eq!(store.damaged().count(), 1);
+    }
 
     #[tokio::test]
     async fn round_trip_with_all_secrets() {

@@ -20,6 +20,7 @@
 
 pub mod connections;
 pub mod crypto;
+pub mod damaged;
 pub mod data_dir;
 pub mod keyfile;
 pub mod migrations;
@@ -37,6 +38,7 @@ use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 pub use crypto::{MasterKey, Sealed};
+pub use damaged::Damaged;
 pub use model::{
     Account, AppSettings, AuthMethod, Connection, ConnectionId, ConnectionStatus, OAuthState,
     Secrets,
@@ -184,6 +186,7 @@ pub struct Store {
     db: sled::Db,
     key: Arc<MasterKey>,
     trees: Trees,
+    damaged: Arc<Damaged>,
 }
 
 impl fmt::Debug for Store {
@@ -221,7 +224,13 @@ impl Store {
             db,
             key,
             trees,
+            damaged: Arc::new(Damaged::default()),
         })
+    }
+
+    /// The records found damaged since the store was opened.
+    pub fn damaged(&self) -> &Damaged {
+        &self.damaged
     }
 
     /// The data dir this store was opened on.
