@@ -45,7 +45,7 @@ pub fn read_key_file(path: &Path) -> Result<MasterKey, StoreError> {
     let meta = file
         .metadata()
         .map_err(|e| io_context(e, "cannot inspect the key file", path))?;
-    if meta.permissions().mode() & 0o077 != 0 {
+    if open_to_others(&meta) {
         return Err(StoreError::KeyFilePermissions {
             path: path.to_path_buf(),
         });
@@ -60,6 +60,13 @@ pub fn read_key_file(path: &Path) -> Result<MasterKey, StoreError> {
             path.display()
         ))
     })
+}
+
+/// Whether group or others have any access to a file or directory: the key
+/// file is refused then, and so is the compiled-card cache unless it can be
+/// tightened.
+pub(crate) fn open_to_others(meta: &std::fs::Metadata) -> bool {
+    meta.permissions().mode() & 0o077 != 0
 }
 
 /// Creates a new key file with a random key; never overwrites an existing file.
