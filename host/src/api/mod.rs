@@ -49,7 +49,7 @@ pub fn router(app: App) -> Router {
                 .post(cards::install)
                 .layer(DefaultBodyLimit::max(MAX_CARD_BYTES)),
         )
-        .route("/cards/{card}", get(cards::get_one))
+        .route("/cards/{card}", get(cards::get_one).delete(cards::delete))
         .route("/cards/{card}/run", post(cards::run))
         .route("/flows", get(flows::list).post(flows::create))
         .route(
@@ -69,7 +69,13 @@ pub fn router(app: App) -> Router {
 }
 
 async fn healthz(State(app): State<App>) -> Json<Value> {
-    Json(json!({"status": "ok", "cards": app.catalogue.all().await.len()}))
+    let listed = app.catalogue.list().await;
+    let unavailable = listed.iter().filter(|c| c.unavailable.is_some()).count();
+    Json(json!({
+        "status": "ok",
+        "cards": listed.len() - unavailable,
+        "cards_unavailable": unavailable,
+    }))
 }
 
 async fn connectors(State(app): State<App>) -> Json<Value> {
