@@ -332,8 +332,8 @@ async fn components_beyond_the_compile_bounds_are_refused_without_compiling() {
     .await;
     let limits = host.app.runtime.config().compile_limits.clone();
 
-    // Nearly 16 MiB of code in 64 functions of 250 KiB.
-    let huge = code_heavy_component(64, 250 << 10);
+    // Nearly 16 MiB of code in 160 functions of 100 KiB.
+    let huge = code_heavy_component(160, 100 << 10);
     assert!(huge.len() > 15 << 20 && huge.len() < 16 << 20);
     let (status, body) = within("refusing 16 MiB of code", install(&host, huge, false)).await;
     assert_eq!(status, 422, "{body}");
