@@ -15,6 +15,8 @@ const CARDS: &[&str] = &[
     "hostile-card",
     "future-world-card",
     "versioned-card",
+    "sleepy-card",
+    "net-card",
 ];
 
 fn main() {

@@ -159,14 +159,22 @@ impl App {
         self.flow_tasks.abort_all().await;
     }
 
-    /// A card by id, or a 404.
+    /// A card by id; a 404 when there is none, a 503 when it did not load.
     pub async fn card(&self, id: &str) -> Result<Arc<LoadedCard>, AppError> {
-        self.catalogue.get(id).await.ok_or_else(|| {
-            AppError::new(
+        if let Some(card) = self.catalogue.get(id).await {
+            return Ok(card);
+        }
+        Err(match self.catalogue.unavailable(id).await {
+            Some(reason) => AppError::new(
+                Kind::Unavailable,
+                "card_unavailable",
+                format!("card {id} cannot run: {reason}"),
+            ),
+            None => AppError::new(
                 Kind::NotFound,
                 "unknown_card",
                 format!("no card {id:?}; GET /api/v1/cards lists them"),
-            )
+            ),
         })
     }
 

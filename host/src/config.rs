@@ -24,6 +24,7 @@ pub mod keys {
     pub const MAX_CONCURRENT_RUNS: &str = "CARDHOST_MAX_CONCURRENT_RUNS";
     pub const REFRESH_MARGIN_SECS: &str = "CARDHOST_REFRESH_MARGIN_SECS";
     pub const CACHE_DIR: &str = "CARDHOST_CACHE_DIR";
+    pub const CARD_LOAD_TIMEOUT_SECS: &str = "CARDHOST_CARD_LOAD_TIMEOUT_SECS";
     pub const RUN_RETENTION_COUNT: &str = "CARDHOST_RUN_RETENTION_COUNT";
     pub const RUN_RETENTION_DAYS: &str = "CARDHOST_RUN_RETENTION_DAYS";
     pub const ASANA_API_BASE_URL: &[&str] = &["ASANA_API_BASE_URL"];
@@ -169,6 +170,11 @@ impl Settings {
                 defaults.max_concurrent_runs,
             )?,
             cache_dir: get(keys::CACHE_DIR).map(PathBuf::from),
+            load_timeout: Duration::from_secs(parse(
+                keys::CARD_LOAD_TIMEOUT_SECS,
+                get(keys::CARD_LOAD_TIMEOUT_SECS),
+                defaults.load_timeout.as_secs(),
+            )?),
             ..defaults
         };
         let asana = Connector::asana(&Endpoints {

@@ -66,7 +66,7 @@ enum Command {
         #[command(subcommand)]
         command: cardhost::cli_flows::FlowsCommand,
     },
-    /// List and install cards.
+    /// List, install and delete cards.
     #[command(subcommand)]
     Cards(CardsCommand),
     /// Generate the JSON Schemas of the built-in cards' I/O, the card
@@ -95,6 +95,13 @@ enum CardsCommand {
         /// Replace the installed card of the same id by this different version.
         #[arg(long)]
         upgrade: bool,
+    },
+    /// Delete an installed card (not a built-in one, nor one that flows use).
+    Delete {
+        #[command(flatten)]
+        target: Target,
+        /// The card's id, e.g. asana.my-card.
+        card: String,
     },
 }
 
@@ -367,7 +374,9 @@ fn explain_lock(e: anyhow::Error) -> anyhow::Error {
 
 async fn cards(settings: Settings, cmd: CardsCommand) -> anyhow::Result<ExitCode> {
     let server = match &cmd {
-        CardsCommand::List(t) | CardsCommand::Install { target: t, .. } => t.server.clone(),
+        CardsCommand::List(t)
+        | CardsCommand::Install { target: t, .. }
+        | CardsCommand::Delete { target: t, .. } => t.server.clone(),
     };
     if let Some(server) = server {
         return cards_over_rest(&settings, &server, cmd).await;
@@ -377,12 +386,24 @@ async fn cards(settings: Settings, cmd: CardsCommand) -> anyhow::Result<ExitCode
         CardsCommand::List(_) => {
             let cards: Vec<Value> = app
                 .catalogue
-                .records()
+                .list()
                 .await
                 .iter()
-                .map(|r| cardhost::api::cards::card_json(r))
+                .map(cardhost::api::cards::listed_json)
                 .collect();
             serde_json::json!({ "data": cards })
+        }
+        CardsCommand::Delete { card, .. } => {
+            // Through the router, so the same checks (flows using the card) apply.
+            let call = Call::new(Method::DELETE, format!("/cards/{card}"));
+            let (status, body) = cli_rest::in_process(&app, call).await?;
+            return Ok(match cli_rest::print(status, &body) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            });
         }
         CardsCommand::Install { file, upgrade, .. } => {
             let bytes =
@@ -420,6 +441,7 @@ async fn cards_over_rest(
                 payload: Payload::Wasm(bytes),
             }
         }
+        CardsCommand::Delete { card, .. } => Call::new(Method::DELETE, format!("/cards/{card}")),
     };
     let (status, body) = cli_rest::to_server(settings, server, call).await?;
     Ok(match cli_rest::print(status, &body) {

@@ -1,5 +1,5 @@
-//! `/api/v1/cards`: the catalogue (list, get, install) and running a card on
-//! a connection.
+//! `/api/v1/cards`: the catalogue (list, get, install, delete) and running a
+//! card on a connection.
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::json::{status, ApiResult, Body};
 use crate::app::App;
 use crate::error::{AppError, Kind};
-use crate::runtime::catalogue::{CardRecord, MAX_CARD_BYTES};
+use crate::runtime::catalogue::{CardRecord, Listed, MAX_CARD_BYTES};
 
 /// A card as the API shows it: its manifest, plus hash, builtin and
 /// installed_at.
@@ -25,28 +25,68 @@ pub fn card_json(record: &CardRecord) -> Value {
     v
 }
 
+/// A listed card as the API shows it: [`card_json`] plus `available`, and
+/// `unavailable_reason` when it cannot run.
+pub fn listed_json(listed: &Listed) -> Value {
+    let mut v = card_json(&listed.record);
+    v["available"] = json!(listed.unavailable.is_none());
+    if let Some(reason) = &listed.unavailable {
+        v["unavailable_reason"] = json!(reason);
+    }
+    v
+}
+
+fn unknown(card: &str) -> AppError {
+    AppError::new(
+        Kind::NotFound,
+        "unknown_card",
+        format!("no card {card:?}; GET /api/v1/cards lists them"),
+    )
+}
+
 /// `GET /api/v1/cards`.
 pub async fn list(State(app): State<App>) -> Json<Value> {
-    let cards: Vec<Value> = app
-        .catalogue
-        .records()
-        .await
-        .iter()
-        .map(|r| card_json(r))
-        .collect();
+    let cards: Vec<Value> = app.catalogue.list().await.iter().map(listed_json).collect();
     Json(json!({ "data": cards }))
 }
 
 /// `GET /api/v1/cards/{card}`.
 pub async fn get_one(State(app): State<App>, Path(card): Path<String>) -> ApiResult<Json<Value>> {
-    let record = app.catalogue.record(&card).await.ok_or_else(|| {
-        AppError::new(
-            Kind::NotFound,
-            "unknown_card",
-            format!("no card {card:?}; GET /api/v1/cards lists them"),
+    let listed = app
+        .catalogue
+        .listed(&card)
+        .await
+        .ok_or_else(|| unknown(&card))?;
+    Ok(Json(listed_json(&listed)))
+}
+
+/// `DELETE /api/v1/cards/{card}`: remove an installed card, its component
+/// and its compiled artifact. 409 for a built-in card, and for a card that
+/// flows use (they are named: change or delete them first).
+pub async fn delete(State(app): State<App>, Path(card): Path<String>) -> ApiResult<Json<Value>> {
+    if app.catalogue.record(&card).await.is_none() {
+        return Err(unknown(&card).into());
+    }
+    let users: Vec<String> = app
+        .flows()?
+        .into_iter()
+        .filter(|f| f.definition.steps.iter().any(|s| s.card == card))
+        .map(|f| format!("{} ({})", f.id, f.definition.name))
+        .collect();
+    if !users.is_empty() {
+        return Err(AppError::new(
+            Kind::Conflict,
+            "card_in_use",
+            format!(
+                "card {card} is used by {} flow(s): {}; change or delete them first",
+                users.len(),
+                users.join(", ")
+            ),
         )
-    })?;
-    Ok(Json(card_json(&record)))
+        .into());
+    }
+    let record = app.catalogue.delete(&card).await.map_err(AppError::from)?;
+    Ok(Json(json!({ "deleted": card_json(&record) })))
 }
 
 /// The query of `POST /api/v1/cards`.

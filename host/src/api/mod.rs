@@ -57,7 +57,7 @@ pub fn router(app: App) -> Router {
                 .post(cards::install)
                 .layer(DefaultBodyLimit::max(MAX_CARD_BYTES)),
         )
-        .route("/cards/{card}", get(cards::get_one))
+        .route("/cards/{card}", get(cards::get_one).delete(cards::delete))
         .route("/cards/{card}/run", post(cards::run))
         .route("/flows", get(flows::list).post(flows::create))
         .route(
@@ -81,9 +81,12 @@ pub fn router(app: App) -> Router {
 }
 
 async fn healthz(State(app): State<App>) -> Json<Value> {
+    let listed = app.catalogue.list().await;
+    let unavailable = listed.iter().filter(|c| c.unavailable.is_some()).count();
     Json(json!({
         "status": "ok",
-        "cards": app.catalogue.all().await.len(),
+        "cards": listed.len() - unavailable,
+        "cards_unavailable": unavailable,
         "damaged_records": app.store.damaged().count(),
     }))
 }

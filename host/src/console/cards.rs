@@ -31,6 +31,14 @@ pub(crate) async fn list(
     Extension(ctx): Extension<SessionCtx>,
 ) -> Response {
     let cards = console.app.catalogue.all().await;
+    let unavailable: Vec<_> = console
+        .app
+        .catalogue
+        .list()
+        .await
+        .into_iter()
+        .filter_map(|c| c.unavailable.clone().map(|why| (c, why)))
+        .collect();
     let body = html! {
         div.page-head {
             div {
@@ -48,6 +56,19 @@ pub(crate) async fn list(
                     div.tags {
                         @for s in &m.scopes { span.tag { "scope: " (s) } }
                         @if m.uses_service_account { span.tag { "service account" } }
+                    }
+                }
+            }
+        }
+        @if !unavailable.is_empty() {
+            h2 { "Unavailable" }
+            p.muted { "Installed cards that did not load at start. Upgrade or delete them." }
+            div.card-grid #unavailable-cards {
+                @for (card, why) in &unavailable {
+                    div.card-tile data-card=(card.record.id) data-available="false" {
+                        div.card-name { (card.record.manifest.name) }
+                        div.sub { code { (card.record.id) } " · v" (card.record.version) }
+                        p { "Cannot run: " (why) }
                     }
                 }
             }

@@ -9,28 +9,42 @@
 //!            the built-in ones are inside the host binary)
 //! ```
 //!
-//! Every card goes through [`Runtime::load`], whose disk cache keeps the
-//! compiled artifact keyed by the card's hash and the engine, so a card is
+//! The compiled cards are kept in an authenticated disk cache
+//! ([`super::cache`]) keyed by the card's hash and the engine, so a card is
 //! compiled once: at install (or at the first start for the built-in ones),
-//! never again at a restart.
+//! never again at a restart. Only cards that passed every install check are
+//! written to it, and artifacts no card uses are pruned at start and after
+//! an upgrade or a delete.
 //!
-//! An install is checked completely (a component, of the card contract
-//! version this host runs, linkable, with a valid manifest and a new id or,
-//! for an upgrade, a new version) before anything is written; an upgrade is
+//! An install is checked completely (within the compile bounds, a component
+//! of the card contract version this host runs, importing only what the host
+//! links, a manifest that answers in time and is valid, and a new id or, for
+//! an upgrade, a new version) before anything is written; an upgrade is
 //! persisted first and then swapped in, so runs keep using the old version
 //! until the new one is ready, and a failed upgrade leaves the old one as it
-//! was.
+//! was. An install is cancel-safe: a client that goes away drops the
+//! instance, its run slot and the install lock at once (only a compile
+//! already started finishes on its thread, holding the compile slot), and
+//! once the checks passed nothing can be cut between saving and serving.
+//!
+//! At start a stored card that no longer loads (its manifest does not
+//! answer in time, its component is missing, ...) does not stop the host: it
+//! is logged and listed as unavailable with the reason, until it is
+//! upgraded or deleted.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
-use tokio::sync::{Mutex, RwLock};
+use tokio::sync::Mutex;
+use wasmtime::component::Component;
 
 use super::builtin::BUILTIN_CARDS;
+use super::cache::{self, ArtifactCache};
 use super::{LoadError, LoadedCard, Manifest, Runtime};
 use crate::error::{AppError, Kind};
 use crate::store::{Store, StoreError};
@@ -41,6 +55,8 @@ pub const CARDS_TREE: &str = "cards";
 pub const WASM_TREE: &str = "card_wasm";
 /// The largest component the catalogue installs.
 pub const MAX_CARD_BYTES: usize = 16 << 20;
+/// Installed cards loaded at once at start.
+const LOADS_AT_ONCE: usize = 4;
 
 /// What the catalogue keeps about a card.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -117,8 +133,12 @@ impl InstallError {
                 LoadError::Invalid(_) => "invalid_component",
                 LoadError::UnsupportedWorld { .. } => "unsupported_world",
                 LoadError::NotACard => "not_a_card",
-                LoadError::Link(_) => "unsupported_imports",
+                LoadError::Link(_) | LoadError::Unlinked(_) => "unsupported_imports",
                 LoadError::Manifest(_) => "invalid_manifest",
+                LoadError::Timeout { .. } => "card_timeout",
+                LoadError::TooComplex(_) => "compile_limit",
+                LoadError::CompileBusy { .. } => "compile_busy",
+                LoadError::CompileTimeout { .. } => "compile_timeout",
             },
             InstallError::Duplicate { .. } => "duplicate_card",
             InstallError::SameVersion { .. } => "duplicate_version",
@@ -134,6 +154,7 @@ impl InstallError {
             InstallError::CoreModule | InstallError::Load(LoadError::Invalid(_)) => {
                 Kind::BadRequest
             }
+            InstallError::Load(LoadError::CompileBusy { .. }) => Kind::Unavailable,
             InstallError::Load(_) => Kind::Unprocessable,
             InstallError::Duplicate { .. }
             | InstallError::SameVersion { .. }
@@ -152,11 +173,65 @@ impl From<InstallError> for AppError {
     }
 }
 
-/// A card in the catalogue: loaded, with its record.
+/// Why a card was not deleted.
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteError {
+    #[error("no card {id:?}; GET /api/v1/cards lists them")]
+    Unknown { id: String },
+    #[error("{id} is a built-in card: built-in cards ship with the host and cannot be deleted")]
+    Builtin { id: String },
+    #[error("this catalogue has no store to delete cards from")]
+    NotPersistent,
+    #[error("the catalogue could not be saved: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<DeleteError> for AppError {
+    fn from(e: DeleteError) -> AppError {
+        match &e {
+            DeleteError::Unknown { .. } => {
+                AppError::new(Kind::NotFound, "unknown_card", e.to_string())
+            }
+            DeleteError::Builtin { .. } => {
+                AppError::new(Kind::Conflict, "builtin_card", e.to_string())
+            }
+            DeleteError::NotPersistent | DeleteError::Store(_) => {
+                AppError::internal("deleting a card failed", e)
+            }
+        }
+    }
+}
+
+/// A card as the catalogue lists it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub record: Arc<CardRecord>,
+    /// Why the card cannot run now (it did not load at start), if it cannot.
+    pub unavailable: Option<String>,
+}
+
+/// A card in the catalogue: its record, and the loaded card or why it did
+/// not load.
 #[derive(Clone)]
 struct Entry {
-    card: Arc<LoadedCard>,
     record: Arc<CardRecord>,
+    card: Result<Arc<LoadedCard>, String>,
+}
+
+impl Entry {
+    fn ready(card: LoadedCard, record: CardRecord) -> Entry {
+        Entry {
+            record: Arc::new(record),
+            card: Ok(Arc::new(card)),
+        }
+    }
+
+    fn listed(&self) -> Listed {
+        Listed {
+            record: self.record.clone(),
+            unavailable: self.card.as_ref().err().cloned(),
+        }
+    }
 }
 
 /// Where a persistent catalogue keeps its cards.
@@ -166,14 +241,17 @@ struct Backing {
     known_scopes: Vec<String>,
     cards: sled::Tree,
     wasm: sled::Tree,
+    cache: Option<Arc<ArtifactCache>>,
 }
 
 /// Loaded cards by id.
 #[derive(Default)]
 pub struct Catalogue {
+    /// Never held across an await: an install or a delete changes it and the
+    /// store together, with nothing in between that a cancel could cut.
     cards: RwLock<BTreeMap<String, Entry>>,
     backing: Option<Backing>,
-    /// Installs one at a time (reads never wait for it).
+    /// Installs and deletes one at a time (reads never wait for it).
     installing: Mutex<()>,
 }
 
@@ -184,34 +262,36 @@ impl Catalogue {
         runtime: &Runtime,
         known_scopes: &[String],
     ) -> Result<Catalogue, LoadError> {
-        let catalogue = Catalogue::default();
-        {
-            let mut cards = catalogue.cards.write().await;
-            for builtin in BUILTIN_CARDS {
-                let card = load_builtin(runtime, builtin, known_scopes).await?;
-                let record = CardRecord::new(&card, true);
-                cards.insert(
-                    record.id.clone(),
-                    Entry {
-                        card: Arc::new(card),
-                        record: Arc::new(record),
-                    },
-                );
-            }
+        let mut cards = BTreeMap::new();
+        for builtin in BUILTIN_CARDS {
+            let card = load_builtin(runtime, None, builtin, known_scopes).await?;
+            let record = CardRecord::new(&card, true);
+            cards.insert(record.id.clone(), Entry::ready(card, record));
         }
-        Ok(catalogue)
+        Ok(Catalogue {
+            cards: RwLock::new(cards),
+            ..Catalogue::default()
+        })
     }
 
     /// The catalogue kept in `store`: installs the built-in cards at the
     /// first start and upgrades those whose bytes changed (a new host), then
     /// loads the installed cards. A stored card that no longer loads is
-    /// logged and left out (its record stays); a built-in that does not load
-    /// is an error.
+    /// logged and listed as unavailable (its record stays); a built-in that
+    /// does not load is an error. Artifacts no card uses are pruned.
     pub async fn open(
         runtime: Arc<Runtime>,
         store: Arc<Store>,
         known_scopes: Vec<String>,
     ) -> anyhow::Result<Catalogue> {
+        let cache = match &runtime.config().cache_dir {
+            Some(dir) => Some(Arc::new(ArtifactCache::open(
+                dir,
+                store.derive_key(cache::KEY_LABEL),
+                runtime.engine(),
+            )?)),
+            None => None,
+        };
         let cards_tree = store.tree(CARDS_TREE)?;
         let wasm_tree = store.tree(WASM_TREE)?;
         let mut stored: BTreeMap<String, CardRecord> = BTreeMap::new();
@@ -228,7 +308,7 @@ impl Catalogue {
         let mut entries = BTreeMap::new();
         let mut changed = false;
         for builtin in BUILTIN_CARDS {
-            let card = load_builtin(&runtime, builtin, &known_scopes).await?;
+            let card = load_builtin(&runtime, cache.as_deref(), builtin, &known_scopes).await?;
             let record = match stored.remove(builtin.id) {
                 Some(r) if r.builtin && r.hash == card.hash => r,
                 previous => {
@@ -262,14 +342,9 @@ impl Catalogue {
                     record
                 }
             };
-            entries.insert(
-                record.id.clone(),
-                Entry {
-                    card: Arc::new(card),
-                    record: Arc::new(record),
-                },
-            );
+            entries.insert(record.id.clone(), Entry::ready(card, record));
         }
+        let mut installed = Vec::new();
         for (id, record) in stored {
             if record.builtin {
                 tracing::info!(card = %id, "built-in card no longer shipped: removed");
@@ -277,30 +352,33 @@ impl Catalogue {
                 changed = true;
                 continue;
             }
-            let Some(bytes) = wasm_tree.get(record.hash.as_bytes())? else {
-                tracing::error!(card = %id, hash = %record.hash, "the installed card's component is missing from the store; install it again");
-                continue;
-            };
-            match runtime.load(&bytes, &known_scopes).await {
-                Ok(card) if card.manifest().id == id => {
-                    entries.insert(
-                        id,
-                        Entry {
-                            card: Arc::new(card),
-                            record: Arc::new(record),
-                        },
-                    );
+            installed.push((id, record));
+        }
+        let loads = futures::stream::iter(installed)
+            .map(|(id, record)| {
+                let (runtime, cache, wasm, scopes) =
+                    (&runtime, cache.as_deref(), &wasm_tree, &known_scopes);
+                async move {
+                    let card = load_installed(runtime, cache, wasm, &id, &record, scopes).await;
+                    (id, record, card)
                 }
-                Ok(card) => {
-                    tracing::error!(card = %id, reports = %card.manifest().id, "an installed card reports another id; left out")
-                }
-                Err(e) => {
-                    tracing::error!(card = %id, error = %e, "an installed card no longer loads; left out")
-                }
-            }
+            })
+            .buffer_unordered(LOADS_AT_ONCE)
+            .collect::<Vec<_>>()
+            .await;
+        for (id, record, card) in loads {
+            let card = card.map(Arc::new).map_err(|why| {
+                tracing::error!(card = %id, reason = %why, "an installed card is unavailable until it is upgraded or deleted");
+                why
+            });
+            let record = Arc::new(record);
+            entries.insert(id, Entry { record, card });
         }
         if changed {
             store.flush().await?;
+        }
+        if let Some(cache) = &cache {
+            cache.prune(&entries.values().map(|e| e.record.hash.clone()).collect());
         }
         Ok(Catalogue {
             cards: RwLock::new(entries),
@@ -310,6 +388,7 @@ impl Catalogue {
                 known_scopes,
                 cards: cards_tree,
                 wasm: wasm_tree,
+                cache,
             }),
             installing: Mutex::new(()),
         })
@@ -331,14 +410,18 @@ impl Catalogue {
             return Err(InstallError::CoreModule);
         }
         let _one_at_a_time = self.installing.lock().await;
-        let bytes = Arc::new(bytes);
-        let card =
-            load_off_the_executor(&backing.runtime, bytes.clone(), &backing.known_scopes).await?;
+        let bytes: Arc<[u8]> = bytes.into();
+        let digest = super::hash(&bytes);
+        let component = backing.runtime.compile(bytes.clone()).await?;
+        let card = backing
+            .runtime
+            .load_component(component.clone(), digest, &backing.known_scopes)
+            .await?;
         let id = card.manifest().id.clone();
         if BUILTIN_CARDS.iter().any(|b| b.id == id) {
             return Err(InstallError::Builtin { id });
         }
-        let previous = self.cards.read().await.get(&id).map(|e| e.record.clone());
+        let previous = self.read().get(&id).map(|e| e.record.clone());
         if let Some(p) = &previous {
             if !upgrade {
                 return Err(InstallError::Duplicate {
@@ -362,6 +445,7 @@ impl Catalogue {
             Some(h) if !hash_in_use(&backing.cards, &h, &id)? => Some(h),
             _ => None,
         };
+        // Every check passed: from here to serving the card, no await.
         save(
             &backing.cards,
             &backing.wasm,
@@ -369,12 +453,8 @@ impl Catalogue {
             Some(&bytes),
             drop_old.as_deref(),
         )?;
-        backing.store.flush().await?;
-        let entry = Entry {
-            card: Arc::new(card),
-            record: Arc::new(record.clone()),
-        };
-        self.cards.write().await.insert(id.clone(), entry);
+        self.write()
+            .insert(id.clone(), Entry::ready(card, record.clone()));
         match &previous {
             Some(p) => {
                 tracing::info!(card = %id, from = %p.version, to = %record.version, hash = %record.hash, "card upgraded")
@@ -383,64 +463,186 @@ impl Catalogue {
                 tracing::info!(card = %id, version = %record.version, hash = %record.hash, "card installed")
             }
         }
+        backing.store.flush().await?;
+        self.write_artifact(backing, &record.hash, component, previous.is_some())
+            .await;
         Ok(Installed {
             card: record,
             upgraded_from: previous.map(|p| p.version.clone()),
         })
     }
 
+    /// Delete an installed card: its record, its component (unless another
+    /// card has the same bytes) and its compiled artifact. Built-in cards
+    /// cannot be deleted. Runs already going on finish with the card they
+    /// started with. Whether flows still use the card is for the caller to
+    /// check (see `api::cards::delete`).
+    pub async fn delete(&self, id: &str) -> Result<Arc<CardRecord>, DeleteError> {
+        let backing = self.backing.as_ref().ok_or(DeleteError::NotPersistent)?;
+        let _one_at_a_time = self.installing.lock().await;
+        let record = self
+            .read()
+            .get(id)
+            .map(|e| e.record.clone())
+            .ok_or_else(|| DeleteError::Unknown { id: id.into() })?;
+        if record.builtin {
+            return Err(DeleteError::Builtin { id: id.into() });
+        }
+        let drop_wasm = !hash_in_use(&backing.cards, &record.hash, id)?;
+        (&backing.cards, &backing.wasm)
+            .transaction(|(cards, wasm)| {
+                cards.remove(id.as_bytes())?;
+                if drop_wasm {
+                    wasm.remove(record.hash.as_bytes())?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(|e: TransactionError<StoreError>| StoreError::from(e))?;
+        self.write().remove(id);
+        tracing::info!(card = %id, version = %record.version, "card deleted");
+        backing.store.flush().await?;
+        if let Some(cache) = backing.cache.clone() {
+            let keep = self.hashes();
+            let pruned = tokio::task::spawn_blocking(move || cache.prune(&keep)).await;
+            if let Err(e) = pruned {
+                tracing::warn!(error = %e, "pruning the card cache stopped");
+            }
+        }
+        Ok(record)
+    }
+
+    /// Cache the compiled card just installed (and, after an upgrade, prune
+    /// the artifact it replaced) on a blocking thread, which finishes even
+    /// if the caller goes away. A failure is logged: the card is compiled
+    /// again at the next start.
+    async fn write_artifact(
+        &self,
+        backing: &Backing,
+        digest: &str,
+        component: Component,
+        prune: bool,
+    ) {
+        let Some(cache) = backing.cache.clone() else {
+            return;
+        };
+        let keep = prune.then(|| self.hashes());
+        let digest = digest.to_string();
+        let written = tokio::task::spawn_blocking(move || {
+            if let Err(e) = cache.put(&digest, &component) {
+                tracing::warn!(card_hash = %digest, error = %format!("{e:#}"), "could not cache a compiled card");
+            }
+            if let Some(keep) = keep {
+                cache.prune(&keep);
+            }
+        })
+        .await;
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "caching a compiled card stopped");
+        }
+    }
+
     /// Add or replace a card in memory (not persisted).
     pub async fn insert(&self, card: LoadedCard) -> Arc<LoadedCard> {
-        let record = Arc::new(CardRecord::new(&card, false));
-        let card = Arc::new(card);
-        self.cards.write().await.insert(
-            record.id.clone(),
-            Entry {
-                card: card.clone(),
-                record,
-            },
-        );
+        let record = CardRecord::new(&card, false);
+        let entry = Entry::ready(card, record.clone());
+        let card = entry.card.clone().expect("a ready entry");
+        self.write().insert(record.id, entry);
         card
     }
 
-    /// The card with this id.
+    /// The card with this id, if it can run.
     pub async fn get(&self, id: &str) -> Option<Arc<LoadedCard>> {
-        self.cards.read().await.get(id).map(|e| e.card.clone())
+        self.read().get(id).and_then(|e| e.card.clone().ok())
     }
 
-    /// Every card, by id.
+    /// Every card that can run, by id.
     pub async fn all(&self) -> Vec<Arc<LoadedCard>> {
-        self.cards
-            .read()
-            .await
+        self.read()
             .values()
-            .map(|e| e.card.clone())
+            .filter_map(|e| e.card.clone().ok())
             .collect()
+    }
+
+    /// Why the card with this id cannot run, if it is in the catalogue but
+    /// did not load.
+    pub async fn unavailable(&self, id: &str) -> Option<String> {
+        self.read().get(id).and_then(|e| e.card.clone().err())
     }
 
     /// The record of the card with this id.
     pub async fn record(&self, id: &str) -> Option<Arc<CardRecord>> {
-        self.cards.read().await.get(id).map(|e| e.record.clone())
+        self.read().get(id).map(|e| e.record.clone())
     }
 
-    /// Every card's record, by id.
+    /// Every card's record, by id (unavailable cards included).
     pub async fn records(&self) -> Vec<Arc<CardRecord>> {
-        self.cards
-            .read()
-            .await
+        self.read().values().map(|e| e.record.clone()).collect()
+    }
+
+    /// Every card, by id, with whether it can run.
+    pub async fn list(&self) -> Vec<Listed> {
+        self.read().values().map(Entry::listed).collect()
+    }
+
+    /// One card, with whether it can run.
+    pub async fn listed(&self, id: &str) -> Option<Listed> {
+        self.read().get(id).map(Entry::listed)
+    }
+
+    fn hashes(&self) -> BTreeSet<String> {
+        self.read()
             .values()
-            .map(|e| e.record.clone())
+            .map(|e| e.record.hash.clone())
             .collect()
     }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Entry>> {
+        self.cards
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Entry>> {
+        self.cards
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Load a card, from the cache when it holds an authentic artifact of it,
+/// else compiled; a card compiled here is cached once it loaded.
+async fn load_cached(
+    runtime: &Runtime,
+    cache: Option<&ArtifactCache>,
+    bytes: &[u8],
+    known_scopes: &[String],
+) -> Result<LoadedCard, LoadError> {
+    let digest = super::hash(bytes);
+    let cached = cache.and_then(|c| c.get(runtime.engine(), &digest));
+    let fresh = cached.is_none();
+    let component = match cached {
+        Some(component) => component,
+        None => runtime.compile(Arc::from(bytes)).await?,
+    };
+    let card = runtime
+        .load_component(component.clone(), digest.clone(), known_scopes)
+        .await?;
+    if let (true, Some(cache)) = (fresh, cache) {
+        if let Err(e) = cache.put(&digest, &component) {
+            tracing::warn!(card_hash = %digest, error = %format!("{e:#}"), "could not cache a compiled card");
+        }
+    }
+    Ok(card)
 }
 
 /// Load a built-in card and check that it is the card it says it is.
 async fn load_builtin(
     runtime: &Runtime,
+    cache: Option<&ArtifactCache>,
     builtin: &super::builtin::BuiltinCard,
     known_scopes: &[String],
 ) -> Result<LoadedCard, LoadError> {
-    let card = runtime.load(builtin.wasm, known_scopes).await?;
+    let card = load_cached(runtime, cache, builtin.wasm, known_scopes).await?;
     if card.manifest().id != builtin.id {
         return Err(LoadError::Manifest(format!(
             "built-in card {} reports id {}",
@@ -451,19 +653,30 @@ async fn load_builtin(
     Ok(card)
 }
 
-/// Compile and load on a blocking thread: compiling a large component takes
-/// long enough to stall the other requests an executor thread serves.
-async fn load_off_the_executor(
-    runtime: &Arc<Runtime>,
-    bytes: Arc<Vec<u8>>,
+/// Load an installed card at start; why it cannot run when it does not load.
+async fn load_installed(
+    runtime: &Runtime,
+    cache: Option<&ArtifactCache>,
+    wasm: &sled::Tree,
+    id: &str,
+    record: &CardRecord,
     known_scopes: &[String],
-) -> Result<LoadedCard, LoadError> {
-    let runtime = runtime.clone();
-    let scopes = known_scopes.to_vec();
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || handle.block_on(runtime.load(&bytes, &scopes)))
+) -> Result<LoadedCard, String> {
+    let bytes = match wasm.get(record.hash.as_bytes()) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err("its component is missing from the store; install it again".into()),
+        Err(e) => return Err(format!("its component cannot be read: {e}")),
+    };
+    let card = load_cached(runtime, cache, &bytes, known_scopes)
         .await
-        .map_err(|e| LoadError::Invalid(format!("loading the component stopped: {e}")))?
+        .map_err(|e| format!("it no longer loads: {e}"))?;
+    if card.manifest().id != id {
+        return Err(format!(
+            "its component reports another id, {}",
+            card.manifest().id
+        ));
+    }
+    Ok(card)
 }
 
 /// Whether a card other than `except` uses the component `hash`.

@@ -1,16 +1,26 @@
 //! The card runtime: one wasmtime engine for the process, each card compiled
-//! once and instantiated per run from an `InstancePre`, WASI linked with
-//! nothing granted, and per-run limits (wall-clock deadline by epoch
-//! interruption, memory, output size).
+//! once and instantiated per run from an `InstancePre`, only the WASI a card
+//! needs linked with nothing granted, and limits on every entry into a card
+//! and on compiling one.
+//!
+//! Every entry into a guest (instantiating it, asking its manifest, running
+//! it) has a deadline enforced twice: by epoch interruption while the guest
+//! runs WebAssembly, by [`wasi`]'s bounded `wasi:io/poll` while it waits in
+//! WASI, and, around both, by a wall-clock timeout on the async call, which
+//! drops the instance wherever it is. Compiling is bounded before it starts
+//! ([`limits`]), runs one at a time on a blocking thread, and is waited for
+//! with deadlines.
 
 mod bindings;
 pub mod builtin;
 mod cache;
 pub mod catalogue;
 pub mod error;
+pub mod limits;
 pub mod manifest;
 pub mod schema;
 mod state;
+mod wasi;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,6 +47,10 @@ pub const WORLD_VERSION: &str = "0.1.0";
 pub const CARD_EXPORT: &str = "cardhost:card/card@0.1.0";
 /// How often the epoch advances: the granularity of deadlines.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
+/// How long after a guest's own deadline the wall-clock timeout around the
+/// call drops it: the deadline itself is enforced inside the guest (epoch,
+/// bounded poll), so a card sees its HTTP calls time out first.
+const DEADLINE_GRACE: Duration = Duration::from_secs(1);
 
 /// Limits and sizing of the runtime.
 #[derive(Debug, Clone)]
@@ -54,6 +68,15 @@ pub struct RuntimeConfig {
     /// Where compiled cards are cached, keyed by engine and card hash; `None`
     /// compiles at every start.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// How long instantiating a card and reading its manifest may take (at
+    /// install and at start).
+    pub load_timeout: Duration,
+    /// Bounds on a component checked before it is compiled.
+    pub compile_limits: limits::CompileLimits,
+    /// How long a compile waits for the one compile slot.
+    pub compile_wait: Duration,
+    /// How long a caller waits for a compile to finish.
+    pub compile_timeout: Duration,
 }
 
 impl Default for RuntimeConfig {
@@ -65,6 +88,10 @@ impl Default for RuntimeConfig {
             max_concurrent_runs: 64,
             pooling: true,
             cache_dir: None,
+            load_timeout: Duration::from_secs(5),
+            compile_limits: limits::CompileLimits::default(),
+            compile_wait: Duration::from_secs(30),
+            compile_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -136,8 +163,37 @@ pub enum LoadError {
     NotACard,
     #[error("the component needs imports this host does not provide: {0}")]
     Link(String),
+    #[error(
+        "the component imports interfaces this host does not provide: {}; a card may use \
+         wasi:io, wasi:clocks, wasi:random, wasi:cli and wasi:filesystem (with nothing granted) \
+         and the card contract's imports",
+        .0.join(", ")
+    )]
+    Unlinked(Vec<String>),
     #[error("the card's manifest is invalid: {0}")]
     Manifest(String),
+    #[error(
+        "the card did not answer within {limit_ms} ms while it was instantiated and asked for \
+         its manifest"
+    )]
+    Timeout { limit_ms: u64 },
+    #[error("the component is too large to compile: {0}")]
+    TooComplex(limits::LimitError),
+    #[error(
+        "another card is being compiled; waited {waited_ms} ms for it to finish: try again later"
+    )]
+    CompileBusy { waited_ms: u64 },
+    #[error("compiling the component took longer than {limit_ms} ms")]
+    CompileTimeout { limit_ms: u64 },
+}
+
+impl From<limits::LimitError> for LoadError {
+    fn from(e: limits::LimitError) -> LoadError {
+        match e {
+            limits::LimitError::Malformed(m) => LoadError::Invalid(m),
+            exceeded => LoadError::TooComplex(exceeded),
+        }
+    }
 }
 
 /// The process-wide card runtime.
@@ -147,20 +203,23 @@ pub struct Runtime {
     config: RuntimeConfig,
     http: HttpCapability,
     slots: Arc<Semaphore>,
+    /// One compile at a time: its permit moves into the compiling thread.
+    compile_gate: Arc<Semaphore>,
     _ticker: EpochTicker,
 }
 
 impl Runtime {
-    /// Build the engine, link WASI (granting nothing) and the card imports,
-    /// and start the epoch ticker.
+    /// Build the engine, link the WASI cards need (granting nothing) and the
+    /// card imports, and start the epoch ticker.
     pub fn new(config: RuntimeConfig, http: HttpCapability) -> anyhow::Result<Runtime> {
         let engine = Engine::new(&engine_config(&config))?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasi::add_to_linker(&mut linker)?;
         CardWorld::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |s| s)?;
         let ticker = EpochTicker::start(&engine);
         Ok(Runtime {
             slots: Arc::new(Semaphore::new(config.max_concurrent_runs)),
+            compile_gate: Arc::new(Semaphore::new(1)),
             engine,
             linker,
             config,
@@ -184,22 +243,54 @@ impl Runtime {
         &self.config
     }
 
+    /// Runs (and manifest reads) going on now.
+    pub fn runs_in_progress(&self) -> usize {
+        self.config.max_concurrent_runs - self.slots.available_permits()
+    }
+
     /// Compile a component and load it as a card.
     pub async fn load(
         &self,
         bytes: &[u8],
         known_scopes: &[String],
     ) -> Result<LoadedCard, LoadError> {
-        let digest = hash(bytes);
-        let component = match &self.config.cache_dir {
-            Some(dir) => cache::compile_cached(&self.engine, dir, &digest, bytes),
-            None => Component::new(&self.engine, bytes),
-        }
-        .map_err(|e| LoadError::Invalid(root_cause(&e)))?;
-        self.load_component(component, digest, known_scopes).await
+        let component = self.compile(Arc::from(bytes)).await?;
+        self.load_component(component, hash(bytes), known_scopes)
+            .await
     }
 
-    /// Load a card from an already compiled component.
+    /// Compile a component within the bounds: refused without compiling when
+    /// it exceeds [`RuntimeConfig::compile_limits`]; otherwise compiled on a
+    /// blocking thread, one compile at a time. A caller that stops waiting
+    /// (a deadline, or a client that went away) leaves the compile to finish
+    /// on its thread, still holding the compile slot, so abandoned compiles
+    /// never pile up.
+    pub async fn compile(&self, bytes: Arc<[u8]>) -> Result<Component, LoadError> {
+        limits::check(&bytes, &self.config.compile_limits)?;
+        let wait = self.config.compile_wait;
+        let permit = tokio::time::timeout(wait, self.compile_gate.clone().acquire_owned())
+            .await
+            .map_err(|_| LoadError::CompileBusy {
+                waited_ms: wait.as_millis() as u64,
+            })?
+            .map_err(|_| LoadError::Invalid("the runtime is shutting down".into()))?;
+        let engine = self.engine.clone();
+        let compiling = tokio::task::spawn_blocking(move || {
+            let _one_at_a_time = permit;
+            Component::new(&engine, &bytes)
+        });
+        match tokio::time::timeout(self.config.compile_timeout, compiling).await {
+            Err(_) => Err(LoadError::CompileTimeout {
+                limit_ms: self.config.compile_timeout.as_millis() as u64,
+            }),
+            Ok(Err(stopped)) => Err(LoadError::Invalid(format!("compiling stopped: {stopped}"))),
+            Ok(Ok(compiled)) => compiled.map_err(|e| LoadError::Invalid(root_cause(&e))),
+        }
+    }
+
+    /// Load a card from an already compiled component: a card of this
+    /// contract version, importing nothing the host does not link, whose
+    /// manifest answers within [`RuntimeConfig::load_timeout`] and is valid.
     pub async fn load_component(
         &self,
         component: Component,
@@ -207,6 +298,10 @@ impl Runtime {
         known_scopes: &[String],
     ) -> Result<LoadedCard, LoadError> {
         check_world(&self.engine, &component)?;
+        let unlinked = wasi::unlinked_imports(&self.engine, &component);
+        if !unlinked.is_empty() {
+            return Err(LoadError::Unlinked(unlinked));
+        }
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -217,23 +312,40 @@ impl Runtime {
         Ok(LoadedCard { checked, pre, hash })
     }
 
+    /// Instantiate the card and call its `manifest()`, within
+    /// [`RuntimeConfig::load_timeout`]. Cancel-safe: dropping the future
+    /// drops the instance and gives back the run slot.
     async fn read_manifest(&self, pre: &CardWorldPre<RunState>) -> Result<Manifest, LoadError> {
         let _slot = self
             .slots
             .acquire()
             .await
             .map_err(|e| LoadError::Invalid(e.to_string()))?;
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let limit = self.config.load_timeout;
+        let timeout = LoadError::Timeout {
+            limit_ms: limit.as_millis() as u64,
+        };
+        let deadline = Instant::now() + limit;
         let mut store = self.store(RunState::new(None, deadline, self.config.memory_limit));
-        let world = pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| LoadError::Invalid(root_cause(&e)))?;
-        let m = world
-            .cardhost_card_card()
-            .call_manifest(&mut store)
-            .await
-            .map_err(|e| LoadError::Manifest(format!("manifest() failed: {}", root_cause(&e))))?;
+        let answer = async {
+            let world = pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(|e| (e, "instantiating the component failed"))?;
+            world
+                .cardhost_card_card()
+                .call_manifest(&mut store)
+                .await
+                .map_err(|e| (e, "manifest() failed"))
+        };
+        let m = match tokio::time::timeout(limit + DEADLINE_GRACE, answer).await {
+            Err(_) => return Err(timeout),
+            Ok(Ok(m)) => m,
+            Ok(Err((e, _))) if store.data().timed_out || is_deadline(&e) => return Err(timeout),
+            Ok(Err((e, what))) => {
+                return Err(LoadError::Manifest(format!("{what}: {}", root_cause(&e))))
+            }
+        };
         let parse = |what: &str, text: &str| {
             serde_json::from_str::<Value>(text)
                 .map_err(|e| LoadError::Manifest(format!("{what} is not JSON: {e}")))
@@ -295,7 +407,7 @@ impl Runtime {
             .unwrap_or_else(|| Instant::now() + self.config.timeout);
         let http = grant.map(|g| (self.http.clone(), g));
         let mut store = self.store(RunState::new(http, deadline, self.config.memory_limit));
-        let outcome = self.call(card, &mut store, input, context).await;
+        let outcome = self.call(card, &mut store, input, context, deadline).await;
         let result = outcome.and_then(|text| self.check_output(card, &text));
         let state = store.into_data();
         let mut logs = state.logs;
@@ -320,6 +432,7 @@ impl Runtime {
         store: &mut Store<RunState>,
         input: &Value,
         context: &RunContext,
+        deadline: Instant,
     ) -> Result<String, RunError> {
         let wit_context = bindings::RunContext {
             connector: context.connector.clone(),
@@ -327,7 +440,6 @@ impl Runtime {
             has_service_account: context.has_service_account,
         };
         let input_text = input.to_string();
-        let limit = self.config.timeout + Duration::from_secs(1);
         let run = async {
             let world = card.pre.instantiate_async(&mut *store).await?;
             world
@@ -335,7 +447,7 @@ impl Runtime {
                 .call_run(&mut *store, &input_text, &wit_context)
                 .await
         };
-        let result = match tokio::time::timeout(limit, run).await {
+        let result = match tokio::time::timeout_at((deadline + DEADLINE_GRACE).into(), run).await {
             Ok(r) => r,
             Err(_) => {
                 return Err(RunError::Timeout {
@@ -354,7 +466,7 @@ impl Runtime {
     }
 
     fn classify_trap(&self, state: &RunState, error: &wasmtime::Error) -> RunError {
-        if state.timed_out {
+        if state.timed_out || is_deadline(error) {
             return RunError::Timeout {
                 limit_ms: self.config.timeout.as_millis() as u64,
             };
@@ -491,6 +603,11 @@ fn hash(bytes: &[u8]) -> String {
 
 fn root_cause(e: &wasmtime::Error) -> String {
     format!("{e:#}")
+}
+
+/// Whether a trap is a wait in WASI cut at the deadline.
+fn is_deadline(e: &wasmtime::Error) -> bool {
+    e.chain().any(|cause| cause.is::<wasi::DeadlineExceeded>())
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] on a thread of its own;

@@ -30,6 +30,8 @@ const AAD_PREFIX: &str = "cardhost/v1";
 /// The 32-byte master key. Its `Debug` never shows it, and it is wiped from memory on drop.
 pub struct MasterKey {
     cipher: XChaCha20Poly1305,
+    /// The key itself, kept only to derive subkeys from ([`MasterKey::derive`]).
+    bytes: Zeroizing<[u8; KEY_LEN]>,
 }
 
 impl fmt::Debug for MasterKey {
@@ -43,7 +45,23 @@ impl MasterKey {
     pub fn from_bytes(bytes: &[u8; KEY_LEN]) -> MasterKey {
         MasterKey {
             cipher: XChaCha20Poly1305::new(Key::from_slice(bytes)),
+            bytes: Zeroizing::new(*bytes),
         }
+    }
+
+    /// A key for another purpose, named by `label`: HKDF-SHA256 (RFC 5869)
+    /// of the master key, with `cardhost/v1/subkey/<label>` as its info.
+    /// Different labels give independent keys, and none reveals the master
+    /// key.
+    pub fn derive(&self, label: &str) -> Zeroizing<[u8; KEY_LEN]> {
+        let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(None, self.bytes.as_ref());
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        hkdf.expand(
+            format!("{AAD_PREFIX}/subkey/{label}").as_bytes(),
+            key.as_mut(),
+        )
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+        key
     }
 
     /// Parses 64 hex characters or the base64 (standard or URL-safe, padding optional) of 32 bytes,
@@ -380,6 +398,15 @@ mod tests {
                 assert!(!err.contains(text.trim()), "error echoes the key: {err}");
             }
         }
+    }
+
+    #[test]
+    fn derived_keys_depend_on_key_and_label() {
+        let a = key(1).derive("card-cache");
+        assert_eq!(a, key(1).derive("card-cache"));
+        assert_ne!(a, key(1).derive("other"));
+        assert_ne!(a, key(2).derive("card-cache"));
+        assert_ne!(a.as_ref(), &[1u8; KEY_LEN]);
     }
 
     #[test]

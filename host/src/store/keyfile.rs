@@ -66,6 +66,13 @@ pub fn read_key_file(path: &Path) -> Result<MasterKey, StoreError> {
     })
 }
 
+/// Whether group or others have any access to a file or directory: the key
+/// file is refused then, and so is the compiled-card cache unless it can be
+/// tightened.
+pub(crate) fn open_to_others(meta: &std::fs::Metadata) -> bool {
+    meta.permissions().mode() & 0o077 != 0
+}
+
 /// Creates a new key file with a random key; never overwrites an existing file.
 pub fn create_key_file(path: &Path) -> Result<MasterKey, StoreError> {
     let (key, hex) = MasterKey::generate();
@@ -95,7 +102,7 @@ fn read_private(
     let meta = file
         .metadata()
         .map_err(|e| io_context(e, &format!("cannot inspect {what}"), path))?;
-    if meta.permissions().mode() & 0o077 != 0 {
+    if open_to_others(&meta) {
         return Err(loose());
     }
     let mut text = Zeroizing::new(String::with_capacity(256));

@@ -250,6 +250,13 @@ impl Store {
         Ok(self.db.open_tree(name)?)
     }
 
+    /// A 32-byte key for `label`'s own use (for example the MAC of the
+    /// compiled-card cache), derived from the master key with HKDF-SHA256;
+    /// the master key itself never leaves the store.
+    pub fn derive_key(&self, label: &str) -> zeroize::Zeroizing<[u8; crypto::KEY_LEN]> {
+        self.key.derive(label)
+    }
+
     /// Waits until everything written so far is on disk.
     ///
     /// This runs sled's blocking `flush` on tokio's blocking pool instead of awaiting `flush_async`: in

@@ -120,6 +120,35 @@ async fn an_infinite_loop_stops_at_the_deadline() {
 }
 
 #[tokio::test]
+async fn a_sleep_in_wasi_stops_at_the_deadline() {
+    let fake = FakeAsana::start().await;
+    let host = Host::start_in(
+        &fake,
+        tempfile::tempdir().unwrap().keep().as_path(),
+        &[("CARDHOST_RUN_TIMEOUT_SECS", "1")],
+    )
+    .await;
+    let card = hostile(&host).await;
+    // An hour of std::thread::sleep waits in wasi:io/poll, where the epoch
+    // deadline cannot reach it.
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        act(&host, &card, json!({"action": "sleep", "ms": 3_600_000})),
+    )
+    .await
+    .expect("the run ends");
+    assert!(
+        matches!(report.result, Err(RunError::Timeout { limit_ms: 1000 })),
+        "{:?}",
+        report.result
+    );
+    assert_eq!(host.app.runtime.runs_in_progress(), 0, "the slot is back");
+    let report = act(&host, &card, json!({"action": "sleep", "ms": 10})).await;
+    assert_eq!(report.result.unwrap(), json!({"slept_ms": 10}));
+    still_serving(&host, &card).await;
+}
+
+#[tokio::test]
 async fn a_memory_bomb_is_stopped_by_the_cap() {
     let fake = FakeAsana::start().await;
     let host = Host::start_in(

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod hardening;
 mod install;
 mod restart;
 mod schemas;

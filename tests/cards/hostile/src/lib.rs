@@ -32,6 +32,15 @@ enum Action {
     Error,
     /// Returns an array, breaking its own output schema (an object).
     BadOutput,
+    /// Sleeps `ms` milliseconds in `std::thread::sleep`: the wait happens in
+    /// WASI (`wasi:io/poll`), not in WebAssembly.
+    Sleep,
+    /// Makes `count` GETs of `url` (default `/users/me`) through the
+    /// capability and reports how many succeeded and how many were refused.
+    Flood,
+    /// Makes one GET whose URL is `size` bytes long (a path under `/users/`)
+    /// and reports the status or the error.
+    HugeUrl,
 }
 
 /// The output: any JSON object (`big_output` and `bad_output` break this on purpose).
@@ -63,12 +72,18 @@ enum Cred {
 struct Input {
     /// What to try.
     action: Action,
-    /// `big_output`: the output string's length in bytes.
+    /// `big_output`: the output string's length in bytes; `huge_url`: the URL's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     size: Option<u64>,
     /// `http`: the URL (or path) to GET.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     url: Option<String>,
+    /// `sleep`: how long to sleep, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ms: Option<u64>,
+    /// `flood`: how many calls to make.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    count: Option<u64>,
     /// `http`: the credential to ask for (default `connection`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     credential: Option<Cred>,
@@ -183,7 +198,48 @@ fn act(input: Input, ctx: &Context) -> Result<Value, CardError> {
             "the hostile card fails on purpose",
         )),
         Action::BadOutput => Ok(json!([1, 2, 3])),
+        Action::Sleep => {
+            let ms = input.ms.unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            Ok(json!({ "slept_ms": ms }))
+        }
+        Action::Flood => {
+            let url = input.url.unwrap_or_else(|| "/users/me".into());
+            let (mut ok, mut refused) = (0u64, 0u64);
+            let mut first_error = None;
+            for _ in 0..input.count.unwrap_or(0) {
+                match ctx.http().send(Request::get(url.as_str())) {
+                    Ok(_) => ok += 1,
+                    Err(e) => {
+                        refused += 1;
+                        first_error.get_or_insert_with(|| short(CardError::from(e).message));
+                    }
+                }
+            }
+            Ok(json!({ "ok": ok, "refused": refused, "first_error": first_error }))
+        }
+        Action::HugeUrl => {
+            let prefix = "/users/";
+            let size = usize::try_from(input.size.unwrap_or(0)).map_err(|_| {
+                CardError::invalid_input("size", "`size` is too large for this card")
+            })?;
+            let url = format!("{prefix}{}", "u".repeat(size.saturating_sub(prefix.len())));
+            let length = url.len();
+            Ok(match ctx.http().send(Request::get(url)) {
+                Ok(r) => json!({ "url_bytes": length, "status": r.status }),
+                Err(e) => {
+                    let kind = short(format!("{e:?}"));
+                    json!({ "url_bytes": length, "error": kind, "message": short(CardError::from(e).message) })
+                }
+            })
+        }
     }
+}
+
+/// At most 200 characters of an error, so a refusal that quotes a huge URL
+/// does not make a huge output.
+fn short(text: String) -> String {
+    text.chars().take(200).collect()
 }
 
 export_card!(Hostile);
