@@ -208,7 +208,7 @@ impl HttpCapability {
                 tracing::warn!(target: "cardhost::http", cap, "a run reached its cap of requests; later ones are refused");
                 calls.push(HttpCall {
                     method: request.method.as_str().to_string(),
-                    path: truncate(&path_only(&request.url), MAX_RECORDED_PATH),
+                    path: recorded_path(&request.url),
                     status: None,
                     duration_ms: 0.0,
                     rate_limited: 0,
@@ -221,7 +221,7 @@ impl HttpCapability {
         let method = request.method;
         let mut call = HttpCall {
             method: method.as_str().to_string(),
-            path: truncate(&path_only(&request.url), MAX_RECORDED_PATH),
+            path: recorded_path(&request.url),
             status: None,
             duration_ms: 0.0,
             rate_limited: 0,
@@ -549,6 +549,16 @@ fn transport_error(e: &reqwest::Error) -> HttpError {
     };
     let host = e.url().and_then(|u| u.host_str()).unwrap_or("the provider");
     HttpError::Transport(format!("{what} ({host})"))
+}
+
+/// The path of what a card asked for, as a call record keeps it: read from
+/// the first bytes only, so a huge URL is neither parsed nor copied whole.
+fn recorded_path(target: &str) -> String {
+    let mut end = target.len().min(4 * MAX_RECORDED_PATH);
+    while !target.is_char_boundary(end) {
+        end -= 1;
+    }
+    truncate(&path_only(&target[..end]), MAX_RECORDED_PATH)
 }
 
 fn path_only(target: &str) -> String {

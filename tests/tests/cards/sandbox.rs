@@ -242,3 +242,60 @@ async fn a_card_error_and_an_oversized_output_are_distinct() {
     );
     still_serving(&host, &card).await;
 }
+
+#[tokio::test]
+async fn a_call_flood_stops_at_the_per_run_cap() {
+    let fake = FakeAsana::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host = Host::start_in(&fake, dir.path(), &[("CARDHOST_MAX_CALLS_PER_RUN", "50")]).await;
+    let card = hostile(&host).await;
+    fake.clear_requests();
+    let report = act(&host, &card, json!({"action": "flood", "count": 200})).await;
+    let out = report.result.expect("the card reports what it saw");
+    assert_eq!(out["ok"], 50, "{out}");
+    assert_eq!(out["refused"], 150, "{out}");
+    assert!(
+        out["first_error"]
+            .as_str()
+            .unwrap()
+            .contains("CARDHOST_MAX_CALLS_PER_RUN"),
+        "{out}"
+    );
+    assert_eq!(fake.count("GET", "/api/1.0/users/me"), 50);
+    assert_eq!(
+        report.calls.len(),
+        51,
+        "the cap's own record, then nothing"
+    );
+    still_serving(&host, &card).await;
+}
+
+#[tokio::test]
+async fn huge_urls_are_refused_and_never_kept_whole() {
+    let fake = FakeAsana::start().await;
+    let host = Host::start(&fake).await;
+    let card = hostile(&host).await;
+    let report = act(&host, &card, json!({"action": "huge_url", "size": 1 << 20})).await;
+    let out = report.result.expect("the card reports what it saw");
+    assert!(out["message"].as_str().unwrap().contains("8192"), "{out}");
+    assert!(report.calls[0].status.is_none(), "nothing was sent");
+
+    let huge = format!("/users/{}", "u".repeat(1 << 20));
+    fake.clear_requests();
+    let report = act(
+        &host,
+        &card,
+        json!({"action": "flood", "count": 200, "url": huge}),
+    )
+    .await;
+    let out = report.result.expect("the card reports what it saw");
+    assert_eq!(out["refused"], 200, "{out}");
+    assert!(fake.requests().is_empty());
+    let kept: usize = report
+        .calls
+        .iter()
+        .map(|c| c.path.len() + c.error.as_ref().map_or(0, String::len))
+        .sum();
+    assert!(kept < 200 * 1024, "the run kept {kept} bytes of call records");
+    still_serving(&host, &card).await;
+}
