@@ -604,7 +604,10 @@ mod tests {
         assert_eq!(wait("soon"), Duration::from_secs(1));
         let in_a_minute = httpdate::fmt_http_date(now + Duration::from_secs(61));
         let got = wait(&in_a_minute);
-        assert!(got > Duration::from_secs(59) && got <= Duration::from_secs(61), "{got:?}");
+        assert!(
+            got > Duration::from_secs(59) && got <= Duration::from_secs(61),
+            "{got:?}"
+        );
         assert_eq!(wait("Sun, 06 Nov 1994 08:49:37 GMT"), Duration::ZERO);
         assert_eq!(describe_wait(Duration::MAX), "longer than a year");
     }

@@ -102,7 +102,9 @@ impl ConnectionCredentials {
         let service = self.service()?;
         let margin = service.inner.settings.refresh_margin;
         match &snap.access_token {
-            Some(token) if snap.fresh(margin) || snap.refresh_token.is_none() => return Ok(token.clone()),
+            Some(token) if snap.fresh(margin) || snap.refresh_token.is_none() => {
+                return Ok(token.clone())
+            }
             None if snap.refresh_token.is_none() => {
                 return Err(CredentialError::Missing(NOT_AUTHORIZED.into()));
             }

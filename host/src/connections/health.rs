@@ -60,16 +60,18 @@ impl Connections {
             .and_then(|m| m.account.email.clone())
             .or_else(|| conn.account.as_ref().and_then(|a| a.email.clone()));
         let service_account = if conn.has_service_account_token {
-            Some(match self.scim_check(&connector, creds, owner_email).await {
-                Ok(()) => ServiceAccountHealth {
-                    ok: true,
-                    message: "the service account token works".into(),
+            Some(
+                match self.scim_check(&connector, creds, owner_email).await {
+                    Ok(()) => ServiceAccountHealth {
+                        ok: true,
+                        message: "the service account token works".into(),
+                    },
+                    Err(e) => ServiceAccountHealth {
+                        ok: false,
+                        message: e.message,
+                    },
                 },
-                Err(e) => ServiceAccountHealth {
-                    ok: false,
-                    message: e.message,
-                },
-            })
+            )
         } else {
             None
         };

@@ -67,7 +67,7 @@ fn run_id_of(key: &[u8]) -> Option<&str> {
 /// When the run a key names started.
 fn started_at_of(key: &[u8]) -> Option<DateTime<Utc>> {
     let text = std::str::from_utf8(key).ok()?;
-    let inverted: u64 = text.rsplitn(3, '/').nth(1)?.parse().ok()?;
+    let inverted: u64 = text.rsplit('/').nth(1)?.parse().ok()?;
     DateTime::from_timestamp_micros(i64::try_from(u64::MAX - inverted).ok()?)
 }
 

@@ -91,12 +91,15 @@ impl App {
 
     /// A flow's current version, or a 404.
     pub fn flow(&self, id: &str) -> Result<Flow, AppError> {
-        self.history.get_flow(id)?.ok_or_else(|| AppError::not_found("flow", id))
+        self.history
+            .get_flow(id)?
+            .ok_or_else(|| AppError::not_found("flow", id))
     }
 
     /// One version of a flow, or a 404.
     pub fn flow_version(&self, id: &str, version: u32) -> Result<Flow, AppError> {
-        self.history.get_flow_version(id, version)?
+        self.history
+            .get_flow_version(id, version)?
             .ok_or_else(|| AppError::not_found("flow version", &format!("{id} v{version}")))
     }
 
@@ -206,7 +209,8 @@ impl App {
 
     /// One run of a flow.
     pub fn flow_run(&self, id: &str, run_id: &str) -> Result<FlowRun, AppError> {
-        self.history.get_run(run_id)?
+        self.history
+            .get_run(run_id)?
             .filter(|r| r.flow_id == id)
             .ok_or_else(|| AppError::not_found("run", run_id))
     }

@@ -93,10 +93,8 @@ fn all_strings(value: &Value, out: &mut Vec<String>) {
 /// Every string inside `value` scrubbed of `secrets` (see [`scrub`]).
 pub fn scrub_value(value: &mut Value, secrets: &[String]) {
     match value {
-        Value::String(s) => {
-            if secrets.iter().any(|secret| s.contains(secret.as_str())) {
-                *s = scrub(s, secrets);
-            }
+        Value::String(s) if secrets.iter().any(|secret| s.contains(secret.as_str())) => {
+            *s = scrub(s, secrets);
         }
         Value::Array(items) => items.iter_mut().for_each(|v| scrub_value(v, secrets)),
         Value::Object(map) => map.values_mut().for_each(|v| scrub_value(v, secrets)),

@@ -11,8 +11,8 @@ use oauth2::basic::{
     BasicTokenType,
 };
 use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
     RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
     TokenUrl,
 };
@@ -90,7 +90,9 @@ pub enum OAuthError {
     RedirectUriMismatch { redirect_uri: String },
     #[error("the provider does not know the scope(s) asked for ({0}): ask only for scopes in the connector's catalogue (GET /api/v1/connectors), then authorize again")]
     InvalidScope(String),
-    #[error("the app registered at the provider may not ask for these scopes ({detail}): {advice}")]
+    #[error(
+        "the app registered at the provider may not ask for these scopes ({detail}): {advice}"
+    )]
     ForbiddenScopes { detail: String, advice: String },
     #[error("access was not allowed: the person declined at the provider; authorize again and click Allow")]
     ConsentDenied,
@@ -146,15 +148,14 @@ impl OAuthError {
     /// registered with. The advice says which setting to change, and where.
     pub fn forbidden_scopes(description: &str) -> OAuthError {
         let full = crate::connectors::asana::FULL_PERMISSIONS;
-        let asked_for_full = description.contains("default identity")
-            || description.contains(&format!("'{full}'"));
+        let asked_for_full =
+            description.contains("default identity") || description.contains(&format!("'{full}'"));
         let advice = if asked_for_full {
-            format!(
-                "the app is registered with granular scopes, not Full permissions: turn off \
-                 full_permissions in the org settings (PUT /api/v1/settings/{{connector}} with \
+            "the app is registered with granular scopes, not Full permissions: turn off \
+                 full_permissions in the org settings (PUT /api/v1/settings/{connector} with \
                  \"full_permissions\": false, or unset ASANA_FULL_PERMISSIONS) so that connections \
                  ask for the scopes their cards need, then Reauthorize"
-            )
+                .to_string()
         } else {
             "register these scopes for the app in the provider's developer console (the app's \
              OAuth permission scopes), or choose Full permissions there and turn on \

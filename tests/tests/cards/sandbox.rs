@@ -262,11 +262,7 @@ async fn a_call_flood_stops_at_the_per_run_cap() {
         "{out}"
     );
     assert_eq!(fake.count("GET", "/api/1.0/users/me"), 50);
-    assert_eq!(
-        report.calls.len(),
-        51,
-        "the cap's own record, then nothing"
-    );
+    assert_eq!(report.calls.len(), 51, "the cap's own record, then nothing");
     still_serving(&host, &card).await;
 }
 
@@ -296,6 +292,9 @@ async fn huge_urls_are_refused_and_never_kept_whole() {
         .iter()
         .map(|c| c.path.len() + c.error.as_ref().map_or(0, String::len))
         .sum();
-    assert!(kept < 200 * 1024, "the run kept {kept} bytes of call records");
+    assert!(
+        kept < 200 * 1024,
+        "the run kept {kept} bytes of call records"
+    );
     still_serving(&host, &card).await;
 }

@@ -16,8 +16,10 @@ use crate::common::Host;
 /// 429 and the given `Retry-After`.
 async fn impatient_provider(retry_after: &'static str) -> String {
     let me = || async {
-        axum::Json(json!({"data": {"gid": "1200000000000101", "name": "Ada Lovelace",
-                                   "email": "ada@example.com", "workspaces": []}}))
+        axum::Json(
+            json!({"data": {"gid": "1200000000000101", "name": "Ada Lovelace",
+                                   "email": "ada@example.com", "workspaces": []}}),
+        )
     };
     let busy = move || async move {
         let mut headers = HeaderMap::new();
@@ -37,13 +39,21 @@ async fn impatient_provider(retry_after: &'static str) -> String {
 #[tokio::test]
 async fn absurd_and_dated_retry_afters_end_the_run_clearly() {
     let fake = FakeAsana::start().await;
-    for retry_after in ["1e300", "99999999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+    for retry_after in [
+        "1e300",
+        "99999999999999999999999",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ] {
         let api = impatient_provider(retry_after).await;
         let dir = tempfile::tempdir().unwrap();
         let host = Host::start_in(&fake, dir.path(), &[("ASANA_API_BASE_URL", &api)]).await;
         let conn = host.token_connection("team", false).await;
         let (status, run) = host
-            .run("asana.read-user", &conn, json!({"user": "1200000000000102"}))
+            .run(
+                "asana.read-user",
+                &conn,
+                json!({"user": "1200000000000102"}),
+            )
             .await;
         assert_eq!(run["error"]["code"], "rate_limited", "{retry_after}: {run}");
         assert_eq!(status, 502, "{run}");
@@ -54,7 +64,9 @@ async fn absurd_and_dated_retry_afters_end_the_run_clearly() {
             call["error"].as_str().unwrap().contains("deadline"),
             "{retry_after}: {run}"
         );
-        let (status, me) = host.run("asana.read-user", &conn, json!({"user": "me"})).await;
+        let (status, me) = host
+            .run("asana.read-user", &conn, json!({"user": "me"}))
+            .await;
         assert_eq!(status, 200, "{me}");
     }
 }

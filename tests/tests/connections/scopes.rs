@@ -66,7 +66,10 @@ async fn a_new_connection_asks_for_what_the_installed_cards_need() {
     assert_eq!(granted, needed, "granted scopes are recorded");
     for (card, input) in [
         ("asana.read-user", json!({"user": "me"})),
-        ("asana.search-user", json!({"query": "Grace", "workspace": seed::WORKSPACE_GID})),
+        (
+            "asana.search-user",
+            json!({"query": "Grace", "workspace": seed::WORKSPACE_GID}),
+        ),
         (
             "asana.create-task",
             json!({"name": "Granular", "workspace": seed::WORKSPACE_GID}),
@@ -98,7 +101,9 @@ async fn a_connection_without_a_scope_is_refused_before_any_provider_call() {
     assert!(message.contains("tasks:write"), "{message}");
     assert!(message.contains("Reauthorize"), "{message}");
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
-    let (status, run) = host.run("asana.read-user", &id, json!({"user": "me"})).await;
+    let (status, run) = host
+        .run("asana.read-user", &id, json!({"user": "me"}))
+        .await;
     assert_eq!(status, 200, "{run}");
 
     let r = host
@@ -121,8 +126,10 @@ async fn full_permissions_in_the_org_settings_asks_for_default() {
     let host = Host::start(&fake).await;
     let r = host
         .api(reqwest::Method::PUT, "/settings/asana")
-        .json(&json!({"client_id": seed::CLIENT_ID, "client_secret": seed::CLIENT_SECRET,
-                      "full_permissions": true}))
+        .json(
+            &json!({"client_id": seed::CLIENT_ID, "client_secret": seed::CLIENT_SECRET,
+                      "full_permissions": true}),
+        )
         .send()
         .await
         .unwrap();
@@ -158,8 +165,14 @@ async fn a_granular_app_connects_without_default_and_runs_the_cards() {
     assert!(!asked.iter().any(|s| s == "default"), "{asked:?}");
     for (card, input) in [
         ("asana.read-user", json!({"user": "me"})),
-        ("asana.search-user", json!({"query": "Grace", "workspace": seed::WORKSPACE_GID})),
-        ("asana.search-user", json!({"query": seed::GRACE_HOPPER_EMAIL, "workspace": seed::WORKSPACE_GID})),
+        (
+            "asana.search-user",
+            json!({"query": "Grace", "workspace": seed::WORKSPACE_GID}),
+        ),
+        (
+            "asana.search-user",
+            json!({"query": seed::GRACE_HOPPER_EMAIL, "workspace": seed::WORKSPACE_GID}),
+        ),
         (
             "asana.create-task",
             json!({"name": "Granular", "workspace": seed::WORKSPACE_GID}),
@@ -168,7 +181,9 @@ async fn a_granular_app_connects_without_default_and_runs_the_cards() {
         let (status, run) = host.run(card, &id, input).await;
         assert_eq!(status, 200, "{card}: {run}");
     }
-    let (status, health) = host.post(&format!("/connections/{id}/test"), json!({})).await;
+    let (status, health) = host
+        .post(&format!("/connections/{id}/test"), json!({}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(health["ok"], true, "{health}");
 }
@@ -179,7 +194,10 @@ async fn full_permissions_on_a_granular_app_says_to_turn_it_off() {
     let dir = tempfile::tempdir().unwrap();
     let host = granular_host(&fake, dir.path(), &[("ASANA_FULL_PERMISSIONS", "true")]).await;
     let (_, created) = host
-        .post("/connections", json!({"connector": "asana", "nickname": "full"}))
+        .post(
+            "/connections",
+            json!({"connector": "asana", "nickname": "full"}),
+        )
         .await;
     let id = created["connection"]["id"].as_str().unwrap().to_string();
     let url = created["authorize_url"].as_str().unwrap();
@@ -194,7 +212,10 @@ async fn full_permissions_on_a_granular_app_says_to_turn_it_off() {
     let (_, conn) = host.get(&format!("/connections/{id}")).await;
     assert_eq!(conn["status"], "error", "{conn}");
     assert!(
-        conn["status_message"].as_str().unwrap().contains("full_permissions"),
+        conn["status_message"]
+            .as_str()
+            .unwrap()
+            .contains("full_permissions"),
         "{conn}"
     );
 }
@@ -221,7 +242,10 @@ fn every_scope_is_in_asana_openapi() {
         .map(|(name, _)| *name)
         .collect();
     for name in &ours {
-        assert!(asana.knows_scope(name), "{name} is not a scope of Asana's OpenAPI");
+        assert!(
+            asana.knows_scope(name),
+            "{name} is not a scope of Asana's OpenAPI"
+        );
     }
     for name in asana.scopes().keys() {
         assert!(

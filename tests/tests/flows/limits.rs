@@ -40,7 +40,10 @@ async fn values_nested_too_deep_are_refused_and_history_stays_readable() {
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["field"], "input", "{body}");
     assert!(
-        body["error"]["message"].as_str().unwrap().contains("64 levels"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("64 levels"),
         "{body}"
     );
 
@@ -86,9 +89,7 @@ async fn a_damaged_run_is_skipped_counted_and_deleted_by_key() {
                "connection": "team", "input": {"user": "me"}}]}),
     )
     .await;
-    let (_, run) = host
-        .post(&format!("/flows/{flow}/runs"), json!({}))
-        .await;
+    let (_, run) = host.post(&format!("/flows/{flow}/runs"), json!({})).await;
     assert_eq!(run["status"], "succeeded", "{run}");
 
     let damaged_key = format!("{flow}/{:020}/damaged-run", 1);
