@@ -6,7 +6,7 @@
 use futures::stream::{self, StreamExt};
 
 use super::{
-    destination, path_only, Grant, HttpCall, HttpCapability, HttpError, Request, Response,
+    calls_cap_message, cap_reached, Grant, HttpCall, HttpCapability, HttpError, Request, Response,
 };
 
 /// Most requests of one batch in flight at once.
@@ -17,9 +17,10 @@ pub const MAX_IN_FLIGHT: usize = 8;
 /// The i-th answer is the answer to the i-th request. Each request counts
 /// toward `max_calls_per_run`: with `calls` already made in this run, a
 /// request whose turn (the calls made plus its position in the batch) is past
-/// the cap is refused with [`HttpError::Denied`] and not sent. Every request,
-/// sent or refused, is appended to `calls` in request order once the batch
-/// is over.
+/// the cap is refused with [`HttpError::Denied`] and not sent; the first such
+/// request is recorded, as [`HttpCapability::send`] records it, and the later
+/// ones are not. The records are appended to `calls` in request order once
+/// the batch is over.
 pub async fn send_all(
     cap: &HttpCapability,
     grant: &Grant,
@@ -32,7 +33,9 @@ pub async fn send_all(
         stream::iter(requests.into_iter().enumerate())
             .map(|(i, request)| async move {
                 if made + i >= max {
-                    return refused(grant, request, max);
+                    let record = (made + i == max).then(|| cap_reached(&request, max));
+                    let refused = HttpError::Denied(calls_cap_message(max));
+                    return (Err(refused), record.into_iter().collect());
                 }
                 let mut own = Vec::with_capacity(1);
                 let result = cap.send(grant, request, &mut own).await;
@@ -47,28 +50,6 @@ pub async fn send_all(
         results.push(result);
     }
     results
-}
-
-/// The answer to a request past the per-run cap, and its record.
-fn refused(
-    grant: &Grant,
-    request: Request,
-    max: usize,
-) -> (Result<Response, HttpError>, Vec<HttpCall>) {
-    let error = HttpError::Denied(format!(
-        "the run has made its {max} requests, the per-run cap (max_calls_per_run)"
-    ));
-    let call = HttpCall {
-        method: format!("{:?}", request.method).to_uppercase(),
-        path: destination::resolve(&grant.connector, &request.url, &[])
-            .map(|url| url.path().to_string())
-            .unwrap_or_else(|_| path_only(&request.url)),
-        status: None,
-        duration_ms: 0.0,
-        rate_limited: 0,
-        error: Some(error.to_string()),
-    };
-    (Err(error), vec![call])
 }
 
 #[cfg(test)]
@@ -222,11 +203,11 @@ mod tests {
         assert_eq!(seen.total.load(Ordering::SeqCst), MAX_IN_FLIGHT + 2);
         assert_eq!(
             calls.len(),
-            2 + MAX_IN_FLIGHT + 3,
-            "refused ones are recorded too"
+            2 + MAX_IN_FLIGHT + 1,
+            "the first refused one is recorded, the later ones are not"
         );
         let last = calls.last().unwrap();
-        let last_path = format!("/api/1.0/items/{}", MAX_IN_FLIGHT + 4);
+        let last_path = format!("/items/{}", MAX_IN_FLIGHT + 2);
         assert_eq!(
             (last.path.as_str(), last.status),
             (last_path.as_str(), None)

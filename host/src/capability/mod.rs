@@ -205,15 +205,7 @@ impl HttpCapability {
         let cap = self.limits.max_calls_per_run;
         if calls.len() >= cap {
             if calls.len() == cap {
-                tracing::warn!(target: "cardhost::http", cap, "a run reached its cap of requests; later ones are refused");
-                calls.push(HttpCall {
-                    method: request.method.as_str().to_string(),
-                    path: recorded_path(&request.url),
-                    status: None,
-                    duration_ms: 0.0,
-                    rate_limited: 0,
-                    error: Some(calls_cap_message(cap)),
-                });
+                calls.push(cap_reached(&request, cap));
             }
             return Err(HttpError::Denied(calls_cap_message(cap)));
         }
@@ -509,8 +501,22 @@ const MAX_RECORDED_PATH: usize = 256;
 /// Longest error text kept in a call's record.
 const MAX_RECORDED_ERROR: usize = 512;
 
+/// The one record a run keeps of its requests past the cap: the first one,
+/// logged once; the later ones are refused without a record.
+fn cap_reached(request: &Request, cap: usize) -> HttpCall {
+    tracing::warn!(target: "cardhost::http", cap, "a run reached its cap of requests; later ones are refused");
+    HttpCall {
+        method: request.method.as_str().to_string(),
+        path: recorded_path(&request.url),
+        status: None,
+        duration_ms: 0.0,
+        rate_limited: 0,
+        error: Some(calls_cap_message(cap)),
+    }
+}
+
 fn calls_cap_message(cap: usize) -> String {
-    format!("this run already made {cap} requests, the most one run may make (CARDHOST_MAX_CALLS_PER_RUN)")
+    format!("this run already made {cap} requests, the per-run cap (CARDHOST_MAX_CALLS_PER_RUN)")
 }
 
 /// `text` cut to at most `max` bytes on a character boundary, marked with `…`.
