@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::limits;
@@ -27,8 +29,14 @@ pub async fn execute(app: &App, flow: &Flow, mut run: FlowRun, flow_input: Value
         if let Some(out) = &step_run.output {
             outputs.insert(step.id.clone(), out.clone());
         }
-        run.steps.push(redacted(app, step_run, &mut secrets).await);
-        run = scrubbed(run, &secrets);
+        let known = secrets.len();
+        let kept = redacted(app, step_run, &mut secrets).await;
+        if secrets.len() > known {
+            run.steps.push(kept);
+            run = scrubbed(run, &secrets);
+        } else {
+            run.steps.push(scrubbed(kept, &secrets));
+        }
         let error = run.steps.last().and_then(|s| s.error.clone());
         if status == StepStatus::Failed {
             failure = error;
@@ -177,16 +185,18 @@ async fn redacted(app: &App, mut step_run: StepRun, secrets: &mut Vec<String>) -
     step_run
 }
 
-/// The run with every secret value found so far cut out of all its text:
-/// the flow's input, each step's values, logs, call records and errors. A
-/// value one card treats as secret is hidden wherever the run kept it.
-fn scrubbed(run: FlowRun, secrets: &[String]) -> FlowRun {
+/// `kept` (a run, or one step of it) with every secret value found so far cut
+/// out of all its text: values, logs, call records and errors. A value one
+/// card treats as secret is hidden wherever the run kept it. A run is
+/// scrubbed whole when a step finds a new secret (it may already stand in
+/// the flow's input or an earlier step); otherwise only the new step is.
+fn scrubbed<T: Serialize + DeserializeOwned>(kept: T, secrets: &[String]) -> T {
     if secrets.is_empty() {
-        return run;
+        return kept;
     }
-    let Ok(mut value) = serde_json::to_value(&run) else {
-        return run;
+    let Ok(mut value) = serde_json::to_value(&kept) else {
+        return kept;
     };
     scrub_value(&mut value, secrets);
-    serde_json::from_value(value).unwrap_or(run)
+    serde_json::from_value(value).unwrap_or(kept)
 }
