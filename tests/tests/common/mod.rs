@@ -235,6 +235,18 @@ impl Host {
         id
     }
 
+    /// Follow an authorize URL declining at the fake; the callback URL it
+    /// redirects to (carrying `error=access_denied`).
+    pub async fn deny(&self, authorize_url: &str) -> String {
+        let r = self
+            .client
+            .get(format!("{authorize_url}&approve=deny"))
+            .send()
+            .await
+            .unwrap();
+        r.headers()["location"].to_str().unwrap().to_string()
+    }
+
     /// Follow an authorize URL with the fake's approve flag; the callback URL it redirects to.
     pub async fn approve(&self, authorize_url: &str) -> String {
         let r = self

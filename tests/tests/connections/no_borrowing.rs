@@ -20,13 +20,7 @@ async fn a_declined_connection_never_borrows_the_app_token() {
         .await;
     let id = body["connection"]["id"].as_str().unwrap().to_string();
     let url = body["authorize_url"].as_str().unwrap();
-    let r = host
-        .client
-        .get(format!("{url}&approve=deny"))
-        .send()
-        .await
-        .unwrap();
-    let callback = r.headers()["location"].to_str().unwrap().to_string();
+    let callback = host.deny(url).await;
     let r = host.client.get(&callback).send().await.unwrap();
     assert_eq!(r.status(), 422);
     let (_, conn) = host.get(&format!("/connections/{id}")).await;

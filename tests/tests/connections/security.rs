@@ -88,13 +88,7 @@ async fn a_denied_consent_is_reported() {
         )
         .await;
     let url = body["authorize_url"].as_str().unwrap();
-    let r = host
-        .client
-        .get(format!("{url}&approve=deny"))
-        .send()
-        .await
-        .unwrap();
-    let callback = r.headers()["location"].to_str().unwrap().to_string();
+    let callback = host.deny(url).await;
     let r = host.client.get(&callback).send().await.unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("consent_denied"));
