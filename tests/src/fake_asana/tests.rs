@@ -893,16 +893,17 @@ async fn authorize_as(fake: &FakeAsana, client_id: &str, scope: Option<&str>) ->
     Url::parse(response.headers()["location"].to_str().unwrap()).unwrap()
 }
 
-/// An access token of the granular app, granted `scope`.
-async fn granular_token(fake: &FakeAsana, scope: &str) -> String {
-    let redirect = authorize_as(fake, GRANULAR_CLIENT_ID, Some(scope)).await;
+/// An access token of the app `client_id` authorized with `scope` (none:
+/// the `scope` parameter left out).
+async fn app_token(fake: &FakeAsana, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+    let redirect = authorize_as(fake, client_id, scope).await;
     let code = param(&redirect, "code").unwrap_or_else(|| panic!("{redirect}"));
     let (status, body) = token(
         fake,
         &[
             ("grant_type", "authorization_code"),
-            ("client_id", GRANULAR_CLIENT_ID),
-            ("client_secret", GRANULAR_CLIENT_SECRET),
+            ("client_id", client_id),
+            ("client_secret", secret),
             ("redirect_uri", REDIRECT_URI),
             ("code", &code),
         ],
@@ -914,6 +915,17 @@ async fn granular_token(fake: &FakeAsana, scope: &str) -> String {
         "Asana documents no scope field"
     );
     body["access_token"].as_str().unwrap().to_string()
+}
+
+/// An access token of the granular app, granted `scope`.
+async fn granular_token(fake: &FakeAsana, scope: &str) -> String {
+    app_token(
+        fake,
+        GRANULAR_CLIENT_ID,
+        GRANULAR_CLIENT_SECRET,
+        Some(scope),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -1148,21 +1160,7 @@ async fn every_route_checks_the_scopes_of_the_token() {
 
 /// An access token of the Full-permissions app authorized without `scope`.
 async fn granular_token_of_full_app(fake: &FakeAsana) -> String {
-    let redirect = authorize_as(fake, CLIENT_ID, None).await;
-    let code = param(&redirect, "code").unwrap_or_else(|| panic!("{redirect}"));
-    let (status, body) = token(
-        fake,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-            ("redirect_uri", REDIRECT_URI),
-            ("code", &code),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["access_token"].as_str().unwrap().to_string()
+    app_token(fake, CLIENT_ID, CLIENT_SECRET, None).await
 }
 
 #[tokio::test]
