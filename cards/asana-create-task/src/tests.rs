@@ -189,23 +189,26 @@ fn falls_back_to_the_default_workspace() {
     assert_eq!((task.workspace, task.parent), (None, Some("7")));
 }
 
-#[test]
-fn creates_the_task() {
+/// Answer the card's request with 201 and `task`; the request, once sent.
+fn answer_created(task: Value) -> Rc<RefCell<Option<Request>>> {
     let seen = Rc::new(RefCell::new(None));
     let seen2 = seen.clone();
     mock_http(move |req| {
         *seen2.borrow_mut() = Some(req.clone());
-        Ok(Response::json_of(
-            201,
-            &json!({"data": {
-                "gid": "99", "name": "Write docs", "permalink_url": "https://app.asana.com/0/1/99",
-                "assignee": {"gid": "5", "name": "Ada", "resource_type": "user"},
-                "due_on": "2024-02-29", "due_at": null,
-                "projects": [{"gid": "3", "name": "Docs"}],
-                "workspace": {"gid": "1", "name": "Acme"}
-            }}),
-        ))
+        Ok(Response::json_of(201, &task))
     });
+    seen
+}
+
+#[test]
+fn creates_the_task() {
+    let seen = answer_created(json!({"data": {
+        "gid": "99", "name": "Write docs", "permalink_url": "https://app.asana.com/0/1/99",
+        "assignee": {"gid": "5", "name": "Ada", "resource_type": "user"},
+        "due_on": "2024-02-29", "due_at": null,
+        "projects": [{"gid": "3", "name": "Docs"}],
+        "workspace": {"gid": "1", "name": "Acme"}
+    }}));
     let out = run(
         json!({
             "name": "Write docs", "notes": "n", "projects": ["3"], "assignee": "me",
@@ -245,26 +248,18 @@ fn creates_the_task() {
 
 #[test]
 fn sends_subtype_completion_sections_and_rich_text() {
-    let seen = Rc::new(RefCell::new(None));
-    let seen2 = seen.clone();
-    mock_http(move |req| {
-        *seen2.borrow_mut() = Some(req.clone());
-        Ok(Response::json_of(
-            201,
-            &json!({"data": {
-                "gid": "99", "name": "Ship", "resource_subtype": "approval", "notes": "Read this",
-                "completed": true, "permalink_url": "https://app.asana.com/1/1/task/99",
-                "assignee": null, "due_on": "2024-05-02", "due_at": null,
-                "start_on": "2024-05-01", "start_at": null,
-                "projects": [{"gid": "3", "name": "Docs"}],
-                "memberships": [{"project": {"gid": "3", "name": "Docs"}, "section": {"gid": "4", "name": "Doing"}}],
-                "parent": {"gid": "7", "name": "Launch"},
-                "tags": [{"gid": "8", "name": "urgent"}],
-                "followers": [{"gid": "5", "name": "Ada"}],
-                "workspace": {"gid": "1", "name": "Acme"}
-            }}),
-        ))
-    });
+    let seen = answer_created(json!({"data": {
+        "gid": "99", "name": "Ship", "resource_subtype": "approval", "notes": "Read this",
+        "completed": true, "permalink_url": "https://app.asana.com/1/1/task/99",
+        "assignee": null, "due_on": "2024-05-02", "due_at": null,
+        "start_on": "2024-05-01", "start_at": null,
+        "projects": [{"gid": "3", "name": "Docs"}],
+        "memberships": [{"project": {"gid": "3", "name": "Docs"}, "section": {"gid": "4", "name": "Doing"}}],
+        "parent": {"gid": "7", "name": "Launch"},
+        "tags": [{"gid": "8", "name": "urgent"}],
+        "followers": [{"gid": "5", "name": "Ada"}],
+        "workspace": {"gid": "1", "name": "Acme"}
+    }}));
     let out = run(
         json!({
             "name": "Ship", "html_notes": "<body>Read <em>this</em></body>",

@@ -29,6 +29,16 @@ async fn within<T>(what: &str, step: impl Future<Output = T>) -> T {
         .unwrap_or_else(|_| panic!("{what} did not finish: the host hangs"))
 }
 
+/// Wait until `runs` run slots are taken.
+async fn runs_in_progress_become(host: &Host, runs: usize, what: &str) {
+    within(what, async {
+        while host.app.runtime.runs_in_progress() != runs {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -55,6 +65,14 @@ fn has_artifact_of(dir: &Path, bytes: &[u8]) -> bool {
 }
 
 /// A normal card run over REST still works.
+/// A normal run is served, and so is the next install (the install lock
+/// and the run slots are free).
+async fn serves_and_installs_again(host: &Host) {
+    still_serving(host).await;
+    let (status, body) = within("the next install", install(host, versioned("1.0.0"), false)).await;
+    assert_eq!(status, 201, "{body}");
+}
+
 async fn still_serving(host: &Host) {
     let conn = host.token_connection("still-serving", false).await;
     let (status, body) = within(
@@ -116,13 +134,7 @@ async fn a_manifest_that_never_answers_is_refused_in_time() {
         "a card that failed its checks is not cached"
     );
     // The one run slot and the install lock are free: runs and installs go on.
-    still_serving(&host).await;
-    let (status, body) = within(
-        "the next install",
-        install(&host, versioned("1.0.0"), false),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    serves_and_installs_again(&host).await;
     host.stop().await;
 }
 
@@ -151,29 +163,13 @@ async fn an_install_its_client_abandons_gives_back_its_slot_and_lock() {
             .send()
             .await;
     });
-    within("the sleepy manifest taking the run slot", async {
-        while host.app.runtime.runs_in_progress() == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    runs_in_progress_become(&host, 1, "the sleepy manifest taking the run slot").await;
     // The client goes away (its connection closes).
     abandoned.abort();
     let _ = abandoned.await;
 
-    within("the slot coming back", async {
-        while host.app.runtime.runs_in_progress() != 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
-    still_serving(&host).await;
-    let (status, body) = within(
-        "the next install",
-        install(&host, versioned("1.0.0"), false),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    runs_in_progress_become(&host, 0, "the slot coming back").await;
+    serves_and_installs_again(&host).await;
     host.stop().await;
 }
 

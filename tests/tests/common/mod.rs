@@ -286,9 +286,9 @@ pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<(String, String)>
 }
 
 impl Host {
-    /// Sign in to the console with the API key from `client`, asking to go
-    /// to `next`; the session cookie (`cardhost_session=...`).
-    pub async fn sign_in_console(&self, client: &reqwest::Client, next: &str) -> String {
+    /// The console's sign-in form as `client` gets it: its login cookie
+    /// (`cardhost_login=...`) and nonce.
+    pub async fn login_form(&self, client: &reqwest::Client) -> (String, String) {
         let r = client
             .get(format!("{}/console/login", self.base))
             .send()
@@ -296,8 +296,14 @@ impl Host {
             .unwrap();
         assert_eq!(r.status(), 200);
         let (login_cookie, _) = set_cookie(&r, "cardhost_login").expect("login cookie");
-        let page = r.text().await.unwrap();
-        let nonce = input_value(&page, "nonce");
+        let nonce = input_value(&r.text().await.unwrap(), "nonce");
+        (login_cookie, nonce)
+    }
+
+    /// Sign in to the console with the API key from `client`, asking to go
+    /// to `next`; the session cookie (`cardhost_session=...`).
+    pub async fn sign_in_console(&self, client: &reqwest::Client, next: &str) -> String {
+        let (login_cookie, nonce) = self.login_form(client).await;
         let r = client
             .post(format!("{}/console/login", self.base))
             .header("cookie", login_cookie)

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use cardhost_tests::fake_asana::FakeAsana;
 use futures::future::join_all;
 
-use crate::common::{input_value, set_cookie, status_json, Host};
+use crate::common::{status_json, Host};
 
 /// What the default limits allow per address before refusing.
 const PER_ADDRESS_BURST: usize = 10;
@@ -72,13 +72,7 @@ async fn parallel_wrong_keys_from_one_address_are_limited() {
         .unwrap();
     assert_eq!(r.status(), 429);
     // The console's sign-in counts against the same limit.
-    let page = attacker
-        .get(format!("{}/console/login", host.base))
-        .send()
-        .await
-        .unwrap();
-    let (cookie, _) = set_cookie(&page, "cardhost_login").unwrap();
-    let nonce = input_value(&page.text().await.unwrap(), "nonce");
+    let (cookie, nonce) = host.login_form(&attacker).await;
     let r = attacker
         .post(format!("{}/console/login", host.base))
         .header("cookie", cookie)
@@ -106,13 +100,7 @@ async fn parallel_wrong_sign_ins_are_limited() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
     let attacker = host.client_from(Ipv4Addr::new(127, 0, 0, 4));
-    let page = attacker
-        .get(format!("{}/console/login", host.base))
-        .send()
-        .await
-        .unwrap();
-    let (cookie, _) = set_cookie(&page, "cardhost_login").unwrap();
-    let nonce = input_value(&page.text().await.unwrap(), "nonce");
+    let (cookie, nonce) = host.login_form(&attacker).await;
     let url = format!("{}/console/login", host.base);
     let attempts = (0..30).map(|n| {
         let guess = format!("guess-{n:04}-0123456789-0123456789-0123");
