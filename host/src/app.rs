@@ -1,5 +1,5 @@
-//! The host's services wired together: settings, store, runtime, card
-//! catalogue and connections. The REST API, the console and the CLI all go
+//! The host's services wired together: settings, store, connectors, runtime,
+//! card catalogue and connections. The REST API, the console and the CLI all go
 //! through an [`App`].
 
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::capability::{Grant, HttpCall, HttpCapability};
 use crate::config::Settings;
 use crate::connections::Connections;
-use crate::connectors::Registry;
+use crate::connectors::{Connector, Registry};
 use crate::error::{AppError, Kind};
 use crate::flows::{FlowTasks, History, Retention};
 use crate::oauth::OAuthHttp;
@@ -96,6 +96,26 @@ impl RunFailure {
     }
 }
 
+/// The built-in connectors and those installed in the store. An installed
+/// one that no longer resolves (its definition or an env override of it is
+/// wrong) is left out and logged: its connections and cards wait for a fix.
+fn connectors(settings: &Settings, store: &Store) -> anyhow::Result<Vec<Connector>> {
+    let mut connectors = settings.connectors.clone();
+    for definition in store.list_connector_definitions()? {
+        let id = definition.id.clone();
+        match Connector::resolve(definition, &|k| settings.env.get(k), false) {
+            Ok(c) if connectors.iter().any(|b| b.id == c.id) => {
+                tracing::warn!(connector = %id, "an installed connector has the id of a built-in one: the built-in one is used");
+            }
+            Ok(c) => connectors.push(c),
+            Err(e) => {
+                tracing::error!(connector = %id, error = %e, "an installed connector is unavailable")
+            }
+        }
+    }
+    Ok(connectors)
+}
+
 impl App {
     /// Open the store, start the runtime and load the built-in cards.
     pub async fn start(settings: Settings) -> anyhow::Result<App> {
@@ -113,12 +133,12 @@ impl App {
             settings.runtime.cache_dir = Some(settings.data_dir.join("cache"));
         }
         let settings = Arc::new(settings);
-        let registry = Registry::new(vec![settings.asana.clone()]);
+        let registry = Registry::new(connectors(&settings, &store)?);
         let http = HttpCapability::new(settings.http.clone())?;
         let runtime = Arc::new(Runtime::new(settings.runtime.clone(), http.clone())?);
-        let scopes = settings.asana.known_scopes.clone();
         let started = Instant::now();
-        let catalogue = Arc::new(Catalogue::open(runtime.clone(), store.clone(), scopes).await?);
+        let catalogue =
+            Arc::new(Catalogue::open(runtime.clone(), store.clone(), registry.clone()).await?);
         tracing::info!(
             cards = catalogue.all().await.len(),
             ms = started.elapsed().as_millis() as u64,
@@ -220,7 +240,7 @@ impl App {
         self.connections
             .check_card_scopes(&conn, &connector, &manifest.id, &manifest.scopes)?;
         let grant = Grant {
-            connector,
+            connector: connector.clone(),
             credentials,
             allow_service_account: manifest.uses_service_account,
             deadline: Instant::now() + self.runtime.config().timeout,
@@ -230,7 +250,7 @@ impl App {
             default_workspace: conn
                 .default_workspace
                 .clone()
-                .or_else(|| self.settings.asana_app.default_workspace.clone()),
+                .or_else(|| self.connections.app_default_workspace(&connector)),
             has_service_account: conn.has_service_account_token && manifest.uses_service_account,
         };
         let report = self.runtime.run(&card, input, &context, Some(grant)).await;

@@ -4,15 +4,17 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::connectors::{Connector, Endpoints};
+use crate::connectors::{Connector, DefinitionError};
 use crate::runtime::RuntimeConfig;
 use crate::store::{keyfile, StoreError};
 
-/// The env keys of each Asana setting, in order of precedence.
+/// The host's own env keys. Each connector names the env keys of its
+/// settings in its definition (`[settings]`).
 pub mod keys {
     pub const DATA_DIR: &str = "CARDHOST_DATA_DIR";
     pub const LISTEN: &str = "CARDHOST_LISTEN";
@@ -27,22 +29,6 @@ pub mod keys {
     pub const CARD_LOAD_TIMEOUT_SECS: &str = "CARDHOST_CARD_LOAD_TIMEOUT_SECS";
     pub const RUN_RETENTION_COUNT: &str = "CARDHOST_RUN_RETENTION_COUNT";
     pub const RUN_RETENTION_DAYS: &str = "CARDHOST_RUN_RETENTION_DAYS";
-    pub const ASANA_API_BASE_URL: &[&str] = &["ASANA_API_BASE_URL"];
-    pub const ASANA_AUTHORIZATION_URL: &[&str] =
-        &["ASANA_AUTHORIZATION_URL", "ASANA_AUTHORIZE_URL"];
-    pub const ASANA_TOKEN_URL: &[&str] = &["ASANA_TOKEN_URL", "ASANA_ACCESS_TOKEN_URL"];
-    pub const ASANA_REVOKE_URL: &[&str] = &["ASANA_REVOKE_URL"];
-    pub const ASANA_CLIENT_ID: &[&str] = &["ASANA_CLIENT_ID"];
-    pub const ASANA_CLIENT_SECRET: &[&str] = &["ASANA_CLIENT_SECRET"];
-    pub const ASANA_REDIRECT_URI: &[&str] = &["ASANA_REDIRECT_URI"];
-    pub const ASANA_TOKEN: &[&str] = &[
-        "ASANA_ACCESS_TOKEN",
-        "ASANA_PERSONAL_ACCESS_TOKEN",
-        "ASANA_TOKEN",
-    ];
-    pub const ASANA_SERVICE_ACCOUNT_TOKEN: &[&str] = &["ASANA_SERVICE_ACCOUNT_TOKEN"];
-    pub const ASANA_WORKSPACE: &[&str] = &["ASANA_WORKSPACE_GID", "ASANA_WORKSPACE"];
-    pub const ASANA_FULL_PERMISSIONS: &[&str] = &["ASANA_FULL_PERMISSIONS"];
     pub const MAX_CALLS_PER_RUN: &str = "CARDHOST_MAX_CALLS_PER_RUN";
 }
 
@@ -58,17 +44,17 @@ pub enum ApiKeySource {
     File { path: PathBuf, created: bool },
 }
 
-/// App-level credentials of one connector ("App Credentials").
+/// App-level credentials of one connector ("App Credentials"), from the env
+/// keys its definition names.
 #[derive(Clone, Default)]
 pub struct AppCredentials {
     pub client_id: Option<String>,
     pub client_secret: Option<SecretString>,
     /// Overrides `{public_url}/oauth/callback`.
     pub redirect_uri: Option<String>,
-    /// App-level personal access token: the fallback when a connection has no usable token.
+    /// App-level personal access token, verified and shown in the org
+    /// settings; never lent to a connection.
     pub personal_access_token: Option<SecretString>,
-    /// Service account token for runs without a connection (`cardhost run`).
-    pub service_account_token: Option<SecretString>,
     pub default_workspace: Option<String>,
     /// The OAuth app is registered with Full permissions: connections ask
     /// for the full-access scope instead of their cards' granular scopes.
@@ -87,10 +73,6 @@ impl std::fmt::Debug for AppCredentials {
             .field(
                 "personal_access_token",
                 &self.personal_access_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field(
-                "service_account_token",
-                &self.service_account_token.as_ref().map(|_| "[redacted]"),
             )
             .field("default_workspace", &self.default_workspace)
             .field("full_permissions", &self.full_permissions)
@@ -112,8 +94,11 @@ pub struct Settings {
     pub runtime: RuntimeConfig,
     /// Refresh an OAuth token when it expires within this margin.
     pub refresh_margin: Duration,
-    pub asana: Connector,
-    pub asana_app: AppCredentials,
+    /// The built-in connectors, with env overrides of their URLs applied.
+    pub connectors: Vec<Connector>,
+    /// Where connector settings are read: installed connectors name their
+    /// keys after the host started.
+    pub env: Env,
     /// How much run history each flow keeps.
     pub retention: crate::flows::Retention,
     /// Limits of the HTTP capability every run is held to.
@@ -135,14 +120,15 @@ impl Settings {
     }
 
     /// Settings from any key lookup (tests pass a map).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingError> {
-        let get = |k: &str| {
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Result<Settings, SettingError> {
+        let env = Env(Arc::new(move |k: &str| {
             get(k)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
-        };
-        let first = |ks: &[&str]| ks.iter().find_map(|k| get(k));
-        let secret = |ks: &[&str]| first(ks).map(SecretString::from);
+        }));
+        let get = |k: &str| env.get(k);
         let listen: SocketAddr = parse(
             keys::LISTEN,
             get(keys::LISTEN),
@@ -177,16 +163,10 @@ impl Settings {
             )?),
             ..defaults
         };
-        let asana = Connector::asana(&Endpoints {
-            api_base: first(keys::ASANA_API_BASE_URL),
-            authorize_url: first(keys::ASANA_AUTHORIZATION_URL),
-            token_url: first(keys::ASANA_TOKEN_URL),
-            revoke_url: first(keys::ASANA_REVOKE_URL),
-        })
-        .map_err(|e| SettingError {
-            key: e.key.to_string(),
-            message: format!("not a valid absolute http(s) URL: {:?}", e.value),
-        })?;
+        let connectors = Connector::builtins(&|k| env.get(k)).map_err(setting_error)?;
+        for connector in &connectors {
+            check_app(&env, connector)?;
+        }
         Ok(Settings {
             data_dir: get(keys::DATA_DIR)
                 .unwrap_or_else(|| "./cardhost-data".into())
@@ -221,20 +201,8 @@ impl Settings {
                 )?,
                 ..crate::capability::HttpLimits::default()
             },
-            asana,
-            asana_app: AppCredentials {
-                client_id: first(keys::ASANA_CLIENT_ID),
-                client_secret: secret(keys::ASANA_CLIENT_SECRET),
-                redirect_uri: first(keys::ASANA_REDIRECT_URI),
-                personal_access_token: secret(keys::ASANA_TOKEN),
-                service_account_token: secret(keys::ASANA_SERVICE_ACCOUNT_TOKEN),
-                default_workspace: first(keys::ASANA_WORKSPACE),
-                full_permissions: parse(
-                    keys::ASANA_FULL_PERMISSIONS[0],
-                    first(keys::ASANA_FULL_PERMISSIONS),
-                    false,
-                )?,
-            },
+            connectors,
+            env,
         })
     }
 
@@ -270,12 +238,68 @@ impl Settings {
         Ok(())
     }
 
-    /// The OAuth redirect URI: the override, else `{public_url}/oauth/callback`.
-    pub fn redirect_uri(&self) -> String {
-        self.asana_app
+    /// The OAuth redirect URI of a connector's app: its env override, else
+    /// `{public_url}/oauth/callback`.
+    pub fn redirect_uri(&self, connector: &Connector) -> String {
+        self.app(connector)
             .redirect_uri
-            .clone()
             .unwrap_or_else(|| format!("{}/oauth/callback", self.public_url))
+    }
+
+    /// The app-level credentials of a connector, from the env keys its
+    /// definition names. A malformed `full_permissions` reads as false (it
+    /// was checked at start for the built-in connectors).
+    pub fn app(&self, connector: &Connector) -> AppCredentials {
+        let keys = &connector.definition.settings;
+        let first = |ks: &[String]| ks.iter().find_map(|k| self.env.get(k));
+        AppCredentials {
+            client_id: first(&keys.client_id),
+            client_secret: first(&keys.client_secret).map(SecretString::from),
+            redirect_uri: first(&keys.redirect_uri),
+            personal_access_token: first(&keys.access_token).map(SecretString::from),
+            default_workspace: first(&keys.default_workspace),
+            full_permissions: first(&keys.full_permissions)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(false),
+        }
+    }
+
+    /// Check the env keys of a connector's app settings that must parse.
+    pub fn check_app(&self, connector: &Connector) -> Result<(), SettingError> {
+        check_app(&self.env, connector)
+    }
+}
+
+/// A key lookup over the process environment (or a test's map): values
+/// trimmed, empty ones absent.
+#[derive(Clone)]
+pub struct Env(Arc<dyn Fn(&str) -> Option<String> + Send + Sync>);
+
+impl Env {
+    /// The value of `key`, trimmed; `None` when unset or empty.
+    pub fn get(&self, key: &str) -> Option<String> {
+        (self.0)(key)
+    }
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Env")
+    }
+}
+
+fn check_app(env: &Env, connector: &Connector) -> Result<(), SettingError> {
+    let keys = &connector.definition.settings.full_permissions;
+    if let Some((key, value)) = keys.iter().find_map(|k| env.get(k).map(|v| (k, v))) {
+        parse::<bool>(key, Some(value), false)?;
+    }
+    Ok(())
+}
+
+fn setting_error(e: DefinitionError) -> SettingError {
+    SettingError {
+        key: e.field,
+        message: e.message,
     }
 }
 
@@ -319,49 +343,53 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Settings::from_lookup(|k| map.get(k).cloned())
+        Settings::from_lookup(move |k| map.get(k).cloned())
     }
 
     #[test]
     fn defaults() {
         let s = settings(&[]).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.redirect_uri(), "http://127.0.0.1:8080/oauth/callback");
+        for c in &s.connectors {
+            assert_eq!(s.redirect_uri(c), "http://127.0.0.1:8080/oauth/callback");
+        }
         assert_eq!(s.data_dir, PathBuf::from("./cardhost-data"));
         assert_eq!(s.refresh_margin, Duration::from_secs(300));
     }
 
-    #[test]
-    fn every_alias_of_the_token_is_read_in_order() {
-        let s = settings(&[("ASANA_TOKEN", "c"), ("ASANA_PERSONAL_ACCESS_TOKEN", "b")]).unwrap();
-        assert_eq!(
-            s.asana_app.personal_access_token.unwrap().expose_secret(),
-            "b"
-        );
-        let s = settings(&[("ASANA_TOKEN", "c")]).unwrap();
-        assert_eq!(
-            s.asana_app.personal_access_token.unwrap().expose_secret(),
-            "c"
-        );
-        let s = settings(&[(
-            "ASANA_AUTHORIZE_URL",
-            "http://127.0.0.1:1/-/oauth_authorize",
-        )])
-        .unwrap();
-        assert_eq!(
-            s.asana.authorize_url.as_str(),
-            "http://127.0.0.1:1/-/oauth_authorize"
-        );
-        let s = settings(&[("ASANA_WORKSPACE", "42")]).unwrap();
-        assert_eq!(s.asana_app.default_workspace.as_deref(), Some("42"));
+    /// A built-in connector with two or more env keys for its token.
+    fn connector_with_aliases(s: &Settings) -> Connector {
+        s.connectors
+            .iter()
+            .find(|c| c.definition.settings.access_token.len() >= 2)
+            .expect("a built-in connector has aliases")
+            .clone()
     }
 
     #[test]
-    fn bad_values_name_their_key() {
+    fn every_alias_of_a_setting_is_read_in_order() {
+        let c = connector_with_aliases(&settings(&[]).unwrap());
+        let keys = c.definition.settings.access_token.clone();
+        let s = settings(&[(keys[1].as_str(), "b"), (keys[0].as_str(), "a")]).unwrap();
+        let token = s.app(&c).personal_access_token.unwrap();
+        assert_eq!(token.expose_secret(), "a");
+        let s = settings(&[(keys[1].as_str(), "b")]).unwrap();
+        let token = s.app(&c).personal_access_token.unwrap();
+        assert_eq!(token.expose_secret(), "b");
+    }
+
+    #[test]
+    fn url_overrides_apply_and_bad_values_name_their_key() {
+        let c = connector_with_aliases(&settings(&[]).unwrap());
+        let key = c.definition.settings.api_base_url[0].clone();
+        let s = settings(&[(key.as_str(), "http://127.0.0.1:9000/api")]).unwrap();
+        let resolved = s.connectors.iter().find(|x| x.id == c.id).unwrap();
+        assert_eq!(resolved.api_base.as_str(), "http://127.0.0.1:9000/api/");
+        assert!(resolved.allowed_hosts.contains(&"127.0.0.1".to_string()));
+        let e = settings(&[(key.as_str(), "not a url")]).unwrap_err();
+        assert_eq!(e.key, key);
         let e = settings(&[("CARDHOST_LISTEN", "nope")]).unwrap_err();
         assert_eq!(e.key, "CARDHOST_LISTEN");
-        let e = settings(&[("ASANA_API_BASE_URL", "not a url")]).unwrap_err();
-        assert_eq!(e.key, "ASANA_API_BASE_URL");
     }
 
     #[test]
@@ -383,14 +411,16 @@ mod tests {
 
     #[test]
     fn secrets_stay_out_of_debug_output() {
+        let c = connector_with_aliases(&settings(&[]).unwrap());
+        let keys = &c.definition.settings;
         let s = settings(&[
-            ("ASANA_TOKEN", "very-secret-pat"),
-            ("ASANA_CLIENT_SECRET", "shh"),
+            (keys.access_token[0].as_str(), "very-secret-pat"),
+            (keys.client_secret[0].as_str(), "shh-its-secret"),
         ])
         .unwrap();
-        let text = format!("{s:?}");
+        let text = format!("{s:?} {:?}", s.app(&c));
         assert!(
-            !text.contains("very-secret-pat") && !text.contains("shh"),
+            !text.contains("very-secret-pat") && !text.contains("shh-its-secret"),
             "{text}"
         );
     }

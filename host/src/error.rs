@@ -105,7 +105,8 @@ impl From<crate::oauth::OAuthError> for AppError {
     fn from(e: crate::oauth::OAuthError) -> AppError {
         use crate::oauth::OAuthError as O;
         let kind = match &e {
-            O::NotConfigured
+            O::NotConfigured { .. }
+            | O::NotOAuth
             | O::InvalidScope(_)
             | O::ForbiddenScopes { .. }
             | O::RedirectUriMismatch { .. }

@@ -1,9 +1,10 @@
 //! cardhost: a workflow connector plugin host.
 //!
-//! Named connections to SaaS providers (first: Asana) live in a sled store
-//! with their secrets sealed; action cards are WebAssembly components run by
-//! wasmtime with an authorized HTTP capability instead of a secret; flows
-//! chain cards. See the crate README for the architecture.
+//! Connectors are packages: a declarative definition of a SaaS provider
+//! (see [`connectors`]) beside its cards. Named connections to them live in
+//! a sled store with their secrets sealed; action cards are WebAssembly
+//! components run by wasmtime with an authorized HTTP capability instead of
+//! a secret; flows chain cards. `docs/architecture.md` maps the modules.
 
 pub mod api;
 pub mod app;

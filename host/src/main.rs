@@ -2,7 +2,6 @@
 //! manage connections and cards.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -11,13 +10,12 @@ use serde_json::Value;
 
 use axum::http::Method;
 use cardhost::app::App;
-use cardhost::capability::{Grant, HttpCapability, HttpLimits, StaticCredentials};
+use cardhost::capability::{HttpCapability, HttpLimits};
 use cardhost::cli_rest::{self, Call, Payload};
 use cardhost::config::{ApiKeySource, Settings};
 use cardhost::connections::CreateConnection;
-use cardhost::runtime::builtin::BUILTIN_CARDS;
 use cardhost::runtime::catalogue::Catalogue;
-use cardhost::runtime::{RunContext, Runtime};
+use cardhost::runtime::Runtime;
 use cardhost::store::StoreError;
 
 #[derive(Parser)]
@@ -233,7 +231,6 @@ async fn serve(mut settings: Settings) -> anyhow::Result<()> {
     tracing::info!(
         address = %listener.local_addr()?,
         data_dir = %app.store.data_dir().display(),
-        redirect_uri = %app.connections.redirect_uri(),
         api_key = %match &key_source {
             ApiKeySource::Env => "CARDHOST_API_KEY".to_string(),
             ApiKeySource::File { path, .. } => path.display().to_string(),
@@ -310,7 +307,7 @@ async fn run(
                 run.error.map(|e| format!("{} ({})", e.message, e.code)),
             )
         }
-        None => run_with_env_token(settings, card_id, &input).await?,
+        None => anyhow::bail!("pass --connection: a card runs on one of the host's connections"),
     };
     match (output, error) {
         (Some(out), _) => {
@@ -323,44 +320,6 @@ async fn run(
         }
         (None, None) => Ok(ExitCode::FAILURE),
     }
-}
-
-async fn run_with_env_token(
-    settings: Settings,
-    card_id: &str,
-    input: &Value,
-) -> anyhow::Result<(Option<Value>, Option<String>)> {
-    let builtin = BUILTIN_CARDS
-        .iter()
-        .find(|c| c.id == card_id)
-        .with_context(|| {
-            format!("no built-in card {card_id:?}; `cardhost cards list` lists them")
-        })?;
-    let http = HttpCapability::new(settings.http.clone())?;
-    let runtime = Runtime::new(settings.runtime.clone(), http)?;
-    let card = runtime
-        .load(builtin.wasm, &settings.asana.known_scopes)
-        .await?;
-    let creds = StaticCredentials::new(
-        settings.asana_app.personal_access_token.clone(),
-        settings.asana_app.service_account_token.clone(),
-    );
-    let context = RunContext {
-        connector: settings.asana.id.clone(),
-        default_workspace: settings.asana_app.default_workspace.clone(),
-        has_service_account: creds.has_service_account() && card.manifest().uses_service_account,
-    };
-    let grant = Grant {
-        connector: Arc::new(settings.asana.clone()),
-        credentials: Arc::new(creds),
-        allow_service_account: card.manifest().uses_service_account,
-        deadline: Instant::now() + settings.runtime.timeout,
-    };
-    let report = runtime.run(&card, input, &context, Some(grant)).await;
-    Ok(match report.result {
-        Ok(v) => (Some(v), None),
-        Err(e) => (None, Some(format!("{e} ({})", e.code()))),
-    })
 }
 
 fn explain_lock(e: anyhow::Error) -> anyhow::Error {
@@ -464,7 +423,8 @@ async fn schemas(
         settings.runtime.clone(),
         HttpCapability::new(HttpLimits::default())?,
     )?;
-    let catalogue = Catalogue::with_builtins(&runtime, &settings.asana.known_scopes).await?;
+    let registry = cardhost::connectors::Registry::new(settings.connectors.clone());
+    let catalogue = Catalogue::with_builtins(&runtime, &registry).await?;
     let map = cardhost::schemas::generate(&catalogue).await;
     match (write, check) {
         (Some(dir), _) => {

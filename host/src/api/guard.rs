@@ -71,11 +71,17 @@ impl Guard {
             .map(|addr| format!("http://{addr}"))
             .collect();
         local.push(format!("http://localhost:{port}"));
+        // A connector's app may send people back to a redirect URI of its own.
+        let redirect_uris: Vec<String> = settings
+            .connectors
+            .iter()
+            .filter_map(|c| settings.app(c).redirect_uri)
+            .collect();
         for text in local
             .iter()
             .map(String::as_str)
             .chain([settings.public_url.as_str()])
-            .chain(settings.asana_app.redirect_uri.as_deref())
+            .chain(redirect_uris.iter().map(String::as_str))
         {
             match Url::parse(text) {
                 Ok(url) => allowed.add(&url),
@@ -185,8 +191,11 @@ mod tests {
     use super::*;
 
     fn guard(pairs: &[(&str, &str)]) -> Guard {
-        let map: std::collections::HashMap<&str, &str> = pairs.iter().copied().collect();
-        Guard::new(&Settings::from_lookup(|k| map.get(k).map(|v| v.to_string())).unwrap())
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Guard::new(&Settings::from_lookup(move |k| map.get(k).cloned()).unwrap())
     }
 
     #[test]
@@ -248,8 +257,14 @@ mod tests {
 
     #[test]
     fn a_separate_redirect_uri_is_a_name_of_this_host() {
+        let plain = crate::config::Settings::from_lookup(|_| None).unwrap();
+        let key = plain
+            .connectors
+            .iter()
+            .find_map(|c| c.definition.settings.redirect_uri.first().cloned())
+            .expect("a built-in connector has a redirect URI key");
         let g = guard(&[(
-            "ASANA_REDIRECT_URI",
+            key.as_str(),
             "https://hooks.example.com:8443/oauth/callback",
         )]);
         assert!(g.host_allowed("hooks.example.com:8443"));

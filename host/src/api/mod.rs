@@ -8,6 +8,7 @@ pub mod auth;
 mod callback;
 pub mod cards;
 mod connections;
+pub mod connectors;
 mod flows;
 pub mod guard;
 pub mod json;
@@ -34,7 +35,14 @@ pub fn router(app: App) -> Router {
     let gate = Gate::new(ApiKey::of(&app.settings));
     let guard = Guard::new(&app.settings);
     let v1 = Router::new()
-        .route("/connectors", get(connectors))
+        .route(
+            "/connectors",
+            get(connectors::list).post(connectors::install),
+        )
+        .route(
+            "/connectors/{id}",
+            get(connectors::get_one).delete(connectors::delete),
+        )
         .route(
             "/connections",
             get(connections::list).post(connections::create),
@@ -89,31 +97,4 @@ async fn healthz(State(app): State<App>) -> Json<Value> {
         "cards_unavailable": unavailable,
         "damaged_records": app.store.damaged().count(),
     }))
-}
-
-/// The connectors, with their scope catalogue and the scopes a new OAuth
-/// connection would ask for now.
-async fn connectors(State(app): State<App>) -> Json<Value> {
-    let mut list = Vec::new();
-    for c in app.registry.all() {
-        let scopes: Vec<Value> = c
-            .known_scopes
-            .iter()
-            .map(|s| json!({"name": s, "description": c.scope_descriptions.get(s)}))
-            .collect();
-        list.push(json!({
-            "id": c.id,
-            "name": c.name,
-            "api_base": c.api_base.as_str(),
-            "allowed_hosts": c.allowed_hosts,
-            "scopes": scopes,
-            "full_access_scope": c.full_access_scope,
-            "full_permissions": app.connections.full_permissions(c),
-            "cards_need": app.connections.cards_need(c).await,
-            "default_scopes": app.connections.scopes_to_request(c, None).await,
-            "oauth_configured": app.connections.oauth_app(c).is_ok(),
-            "redirect_uri": app.connections.redirect_uri(),
-        }));
-    }
-    Json(json!({ "data": list }))
 }

@@ -66,7 +66,6 @@ mod tests {
 
     use super::*;
     use crate::capability::{CredentialKind, HttpLimits, Method, StaticCredentials};
-    use crate::connectors::{Connector, Endpoints};
 
     /// What the test server saw: requests in flight now, the most at once,
     /// and how many arrived.
@@ -110,11 +109,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}/api/1.0", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        let connector = Connector::asana(&Endpoints {
-            api_base: Some(base),
-            ..Endpoints::default()
-        })
-        .unwrap();
+        let connector = crate::connectors::tests::example_at(&base);
         let grant = Grant {
             connector: Arc::new(connector),
             credentials: Arc::new(StaticCredentials::new(

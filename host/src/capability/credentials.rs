@@ -78,7 +78,7 @@ impl CredentialSource for StaticCredentials {
         let found = match kind {
             CredentialKind::Connection => self.access_token.clone().ok_or_else(|| {
                 CredentialError::Missing(
-                    "no access token: set ASANA_TOKEN or authorize the connection".into(),
+                    "no access token: authorize the connection or give it a token".into(),
                 )
             }),
             CredentialKind::ServiceAccount => self.service_account_token.clone().ok_or_else(|| {

@@ -111,31 +111,18 @@ fn percent_decode(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connectors::Endpoints;
-
-    fn asana() -> Connector {
-        Connector::asana(&Endpoints::default()).unwrap()
-    }
+    use crate::connectors::tests::{example, example_at};
 
     fn loopback() -> Connector {
-        Connector::asana(&Endpoints {
-            api_base: Some("http://127.0.0.1:7080/api/1.0".into()),
-            ..Default::default()
-        })
-        .unwrap()
+        example_at("http://127.0.0.1:7080/v1")
     }
 
     #[test]
     fn relative_paths_join_the_base() {
-        let url = resolve(
-            &asana(),
-            "/users/me",
-            &[("opt_fields".into(), "name".into())],
-        )
-        .unwrap();
+        let url = resolve(&example(), "/users/me", &[("fields".into(), "name".into())]).unwrap();
         assert_eq!(
             url.as_str(),
-            "https://app.asana.com/api/1.0/users/me?opt_fields=name"
+            "https://api.example.com/v1/users/me?fields=name"
         );
     }
 
@@ -150,32 +137,32 @@ mod tests {
             "/a\\b",
             "/users/%2f..%2fx",
         ] {
-            assert!(resolve(&asana(), bad, &[]).is_err(), "{bad} was allowed");
+            assert!(resolve(&example(), bad, &[]).is_err(), "{bad} was allowed");
         }
     }
 
     #[test]
     fn foreign_hosts_and_schemes_are_refused() {
         for bad in [
-            "https://example.com/",
-            "http://app.asana.com/api/1.0/users/me",
-            "https://app.asana.com.evil.com/x",
-            "https://user:pw@app.asana.com/x",
+            "https://example.org/",
+            "http://api.example.com/v1/users/me",
+            "https://api.example.com.evil.com/x",
+            "https://user:pw@api.example.com/x",
             "file:///etc/passwd",
             "http://169.254.169.254/",
-            "https://app.asana.com:8443/x",
+            "https://api.example.com:8443/x",
         ] {
-            assert!(resolve(&asana(), bad, &[]).is_err(), "{bad} was allowed");
+            assert!(resolve(&example(), bad, &[]).is_err(), "{bad} was allowed");
         }
-        assert!(resolve(&asana(), "https://app.asana.com/api/1.0/scim/Users", &[]).is_ok());
+        assert!(resolve(&example(), "https://api.example.com/v1/admin/users", &[]).is_ok());
     }
 
     #[test]
     fn loopback_http_only_when_the_base_is_loopback() {
         assert!(resolve(&loopback(), "/users/me", &[]).is_ok());
-        assert!(resolve(&loopback(), "http://127.0.0.1:7080/api/1.0/users/me", &[]).is_ok());
+        assert!(resolve(&loopback(), "http://127.0.0.1:7080/v1/users/me", &[]).is_ok());
         assert!(resolve(&loopback(), "http://127.0.0.1:9999/other", &[]).is_err());
         assert!(resolve(&loopback(), "http://10.0.0.1/", &[]).is_err());
-        assert!(resolve(&asana(), "http://127.0.0.1:7080/api/1.0/users/me", &[]).is_err());
+        assert!(resolve(&example(), "http://127.0.0.1:7080/v1/users/me", &[]).is_err());
     }
 }

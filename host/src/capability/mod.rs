@@ -18,6 +18,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, RETRY_A
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
+use crate::connectors::definition::RateLimit;
 use crate::connectors::Connector;
 pub use credentials::{CredentialError, CredentialKind, CredentialSource, StaticCredentials};
 
@@ -261,7 +262,16 @@ impl HttpCapability {
                 "this card's manifest does not allow the service account token".into(),
             ));
         }
-        let headers = card_headers(&request.headers)?;
+        let mut headers = card_headers(&request.headers)?;
+        for (name, value) in &grant.connector.definition.api.headers {
+            // Checked when the definition was validated.
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.insert(name, value);
+            }
+        }
         let mut token = match request.credential {
             CredentialKind::None => None,
             kind => Some(
@@ -299,12 +309,20 @@ impl HttpCapability {
                     }
                 }
             }
-            if status == 429 && call.rate_limited < self.limits.max_rate_limit_retries {
-                let wait = retry_after(response.headers(), SystemTime::now());
+            let limited = rate_limit_wait(
+                &grant.connector.definition.rate_limit,
+                status,
+                response.headers(),
+                SystemTime::now(),
+            );
+            if let (Some(wait), true) = (
+                limited,
+                call.rate_limited < self.limits.max_rate_limit_retries,
+            ) {
                 let left = grant.deadline.saturating_duration_since(Instant::now());
                 if wait < left {
                     call.rate_limited += 1;
-                    tracing::debug!(target: "cardhost::http", wait_ms = wait.as_millis() as u64, "waiting out a 429");
+                    tracing::debug!(target: "cardhost::http", status, wait_ms = wait.as_millis() as u64, "waiting out a rate limit");
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -374,10 +392,17 @@ impl HttpCapability {
             .headers(headers.clone())
             .timeout(remaining);
         if let Some(token) = token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+            let scheme = grant
+                .connector
+                .definition
+                .auth
+                .token
+                .as_ref()
+                .map_or("Bearer", |t| t.scheme.as_str());
+            let mut value = HeaderValue::from_str(&format!("{scheme} {}", token.expose_secret()))
                 .map_err(|_| {
-                    HttpError::NoCredential("the stored token is not a valid header value".into())
-                })?;
+                HttpError::NoCredential("the stored token is not a valid header value".into())
+            })?;
             value.set_sensitive(true);
             builder = builder.header(AUTHORIZATION, value);
         }
@@ -457,6 +482,41 @@ fn card_headers(pairs: &[(String, String)]) -> Result<HeaderMap, HttpError> {
         headers.append(name, value);
     }
     Ok(headers)
+}
+
+/// How long a rate-limited answer asks to wait, or `None` when it is not
+/// one. A 429 always is; another status the connector lists is when it
+/// carries `Retry-After` or the connector's remaining header at 0. The wait
+/// is `Retry-After`, else the reset time, else the connector's default.
+fn rate_limit_wait(
+    limits: &RateLimit,
+    status: u16,
+    headers: &HeaderMap,
+    now: SystemTime,
+) -> Option<Duration> {
+    if !limits.statuses.contains(&status) && status != 429 {
+        return None;
+    }
+    let header = |name: &Option<String>| {
+        name.as_deref()
+            .and_then(|n| headers.get(n))
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let exhausted = header(&limits.remaining_header) == Some("0");
+    let has_retry_after = headers.contains_key(RETRY_AFTER);
+    if status != 429 && !has_retry_after && !exhausted {
+        return None;
+    }
+    if has_retry_after {
+        return Some(retry_after(headers, now));
+    }
+    let reset = header(&limits.reset_header).and_then(|v| v.parse::<u64>().ok());
+    if let (true, Some(reset)) = (exhausted, reset) {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(reset);
+        return Some(at.duration_since(now).unwrap_or(Duration::ZERO));
+    }
+    Some(Duration::from_secs(limits.default_wait_secs))
 }
 
 /// How long a 429 asks to wait, per RFC 9110 §10.2.3: `Retry-After` as
@@ -616,6 +676,60 @@ mod tests {
         );
         assert_eq!(wait("Sun, 06 Nov 1994 08:49:37 GMT"), Duration::ZERO);
         assert_eq!(describe_wait(Duration::MAX), "longer than a year");
+    }
+
+    #[test]
+    fn rate_limits_follow_the_connector() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let limits = RateLimit {
+            statuses: vec![403, 429],
+            remaining_header: Some("x-ratelimit-remaining".into()),
+            reset_header: Some("x-ratelimit-reset".into()),
+            default_wait_secs: 60,
+        };
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_str(v).unwrap());
+            }
+            h
+        };
+        let wait = |status, pairs: &[(&'static str, &str)]| {
+            rate_limit_wait(&limits, status, &headers(pairs), now)
+        };
+        assert_eq!(wait(403, &[]), None, "a plain 403 is a refusal");
+        assert_eq!(wait(500, &[("retry-after", "1")]), None);
+        assert_eq!(
+            wait(403, &[("retry-after", "3")]),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            wait(
+                403,
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", "1010")
+                ]
+            ),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            wait(
+                429,
+                &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "10")]
+            ),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(wait(429, &[]), Some(Duration::from_secs(60)));
+        assert_eq!(
+            rate_limit_wait(
+                &RateLimit::default(),
+                403,
+                &headers(&[("retry-after", "1")]),
+                now
+            ),
+            None
+        );
     }
 
     #[test]

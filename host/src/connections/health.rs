@@ -12,7 +12,7 @@ use super::Connections;
 use crate::capability::{
     self, CredentialKind, CredentialSource, Grant, HttpError, StaticCredentials,
 };
-use crate::connectors::Connector;
+use crate::connectors::{self, Connector};
 use crate::error::{AppError, Kind};
 use crate::store::{Account, ConnectionStatus};
 
@@ -61,7 +61,10 @@ impl Connections {
             .or_else(|| conn.account.as_ref().and_then(|a| a.email.clone()));
         let service_account = if conn.has_service_account_token {
             Some(
-                match self.scim_check(&connector, creds, owner_email).await {
+                match self
+                    .service_account_check(&connector, creds, owner_email)
+                    .await
+                {
                     Ok(()) => ServiceAccountHealth {
                         ok: true,
                         message: "the service account token works".into(),
@@ -133,59 +136,81 @@ impl Connections {
         self.me(connector, creds, CredentialKind::Connection).await
     }
 
+    /// Whom a credential belongs to: the connector's `whoami` request, read
+    /// through its pointers, with the workspaces it sees when the connector
+    /// has a default workspace.
     async fn me(
         &self,
         connector: &Arc<Connector>,
         creds: Arc<dyn CredentialSource>,
         kind: CredentialKind,
     ) -> Result<Me, AppError> {
+        let whoami = &connector.definition.whoami;
+        let query: Vec<(&str, &str)> = whoami
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let body = self
-            .provider_get(
-                connector,
-                creds,
-                kind,
-                "/users/me",
-                &[("opt_fields", "name,email,workspaces.name")],
-            )
+            .provider_get(connector, creds, kind, &whoami.path, &query)
             .await?;
-        let data = &body["data"];
-        let gid = data["gid"].as_str().unwrap_or_default().to_string();
-        if gid.is_empty() {
-            return Err(AppError::new(
+        let account = connectors::account_at(&body, &whoami.account).ok_or_else(|| {
+            AppError::new(
                 Kind::Provider,
                 "provider_error",
-                "the provider's answer has no user gid",
-            ));
-        }
-        Ok(Me {
-            account: Account {
-                gid,
-                name: data["name"].as_str().unwrap_or_default().to_string(),
-                email: data["email"].as_str().map(str::to_string),
-            },
-            workspaces: data["workspaces"]
-                .as_array()
-                .map(|ws| {
-                    ws.iter()
-                        .filter_map(|w| w["gid"].as_str().map(str::to_string))
+                format!(
+                    "the provider's answer to {} does not say whose credential this is (no account id)",
+                    whoami.path
+                ),
+            )
+        })?;
+        let workspaces = match &connector.definition.default_workspace {
+            Some(w) => body
+                .pointer(&w.list)
+                .and_then(|l| l.as_array())
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|item| match item.pointer(&w.id)? {
+                            serde_json::Value::String(s) => Some(s.clone()),
+                            serde_json::Value::Number(n) => Some(n.to_string()),
+                            _ => None,
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(Me {
+            account,
+            workspaces,
         })
     }
 
-    /// Whether the service account token can read SCIM: one user looked up
-    /// by `userName` (the connection owner's email, else the service
-    /// account's own). Asana's SCIM filters only on `userName` and ignores
-    /// `count`, so an unfiltered list would return the whole domain.
-    async fn scim_check(
+    /// Whether the service account token works: the connector's check
+    /// request, with `{email}` the connection owner's email (else the
+    /// service account's own).
+    async fn service_account_check(
         &self,
         connector: &Arc<Connector>,
         creds: Arc<dyn CredentialSource>,
         owner_email: Option<String>,
     ) -> Result<(), AppError> {
+        let Some(service_account) = &connector.definition.auth.service_account else {
+            return Err(AppError::new(
+                Kind::Conflict,
+                "no_service_account",
+                format!(
+                    "the {} connector has no service account token",
+                    connector.name
+                ),
+            ));
+        };
+        let check = &service_account.check;
+        let needs_email = check.query.values().any(|v| v.contains("{email}"));
         let email = match owner_email {
             Some(e) => e,
+            None if !needs_email => String::new(),
             None => self
                 .me(connector, creds.clone(), CredentialKind::ServiceAccount)
                 .await?
@@ -195,17 +220,25 @@ impl Connections {
                     AppError::new(
                         Kind::Provider,
                         "provider_error",
-                        "the provider did not say whose service account token this is (no email), so SCIM could not be checked",
+                        "the provider did not say whose service account token this is (no email), so it could not be checked",
                     )
                 })?,
         };
-        let filter = scim_user_name_filter(&email);
+        let query: Vec<(String, String)> = check
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace("{email}", &quoted(&email))))
+            .collect();
+        let query: Vec<(&str, &str)> = query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         self.provider_get(
             connector,
             creds,
             CredentialKind::ServiceAccount,
-            "/scim/Users",
-            &[("filter", filter.as_str())],
+            &check.path,
+            &query,
         )
         .await
         .map(|_| ())
@@ -249,7 +282,10 @@ impl Connections {
                 HttpError::Transport(m) => AppError::new(
                     Kind::Provider,
                     "provider_unreachable",
-                    format!("{m}: check the network and ASANA_API_BASE_URL, then test again"),
+                    format!(
+                        "{m}: check the network and {}, then test again",
+                        connector.env_keys("api_base_url")
+                    ),
                 ),
                 other => AppError::new(Kind::Provider, "provider_error", other.to_string()),
             })?;
@@ -275,26 +311,20 @@ impl Connections {
     }
 }
 
-/// SCIM's `userName eq "…"` filter, with `"` and `\\` escaped as RFC 7644
+/// A value for inside a quoted string of a query (SCIM's `userName eq
+/// "…"` filter, for one): `"` and `\\` escaped by a backslash, as RFC 7644
 /// §3.4.2.2 asks for string values.
-fn scim_user_name_filter(email: &str) -> String {
-    let escaped = email.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("userName eq \"{escaped}\"")
+fn quoted(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::scim_user_name_filter;
+    use super::quoted;
 
     #[test]
-    fn the_scim_filter_quotes_its_value() {
-        assert_eq!(
-            scim_user_name_filter("ada@example.com"),
-            r#"userName eq "ada@example.com""#
-        );
-        assert_eq!(
-            scim_user_name_filter(r#"a"b\c"#),
-            r#"userName eq "a\"b\\c""#
-        );
+    fn quoted_values_escape_quotes_and_backslashes() {
+        assert_eq!(quoted("ada@example.com"), "ada@example.com");
+        assert_eq!(quoted(r#"a"b\c"#), r#"a\"b\\c"#);
     }
 }

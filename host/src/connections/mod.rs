@@ -1,5 +1,4 @@
-//! Named connections and their lifecycle, as seeds 000, 002 and 003 describe
-//! it: create (OAuth or a token, with an optional service account token),
+//! Named connections and their lifecycle: create (OAuth or a token, with an optional service account token),
 //! authorize and re-authorize, test, rename, set or clear the service account
 //! token, delete (revoking at the provider). Also hands runs the credential
 //! source of a connection.
@@ -8,6 +7,7 @@ mod credentials;
 mod health;
 mod oauth_flow;
 mod org_settings;
+mod packages;
 mod scopes;
 
 use std::collections::HashMap;
@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::capability::HttpCapability;
 use crate::config::Settings;
+use crate::connectors::definition::TokenKind;
 use crate::connectors::{Connector, Registry};
 use crate::error::{AppError, Kind};
 use crate::oauth::{OAuth, OAuthError, OAuthHttp};
@@ -29,6 +30,7 @@ pub use credentials::{ConnectionCredentials, SharedCredentials};
 pub use health::{Health, ServiceAccountHealth};
 pub use oauth_flow::CallbackOutcome;
 pub use org_settings::{OrgSettingsInput, OrgSettingsView, SavedSettings};
+pub use packages::InstalledConnector;
 
 /// What a person reads when a connection needs authorizing again.
 pub const REAUTH_MESSAGE: &str =
@@ -58,11 +60,12 @@ pub(crate) struct Inner {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateConnection {
-    /// Connector id, e.g. `asana`.
+    /// Connector id (GET /api/v1/connectors lists them).
     pub connector: String,
     /// A name for people, unique per connector (case-insensitive).
     pub nickname: String,
-    /// Optional service account token (lets Read User and Search User return secondary emails).
+    /// Optional service account token, for connectors that have one (see
+    /// the connector's `auth.service_account`).
     #[serde(default)]
     pub service_account_token: Option<String>,
     /// Scopes to ask for, from the connector's catalogue. When absent the
@@ -156,13 +159,7 @@ impl Connections {
     /// The connector with this id, or a 400 naming `field`.
     pub fn connector(&self, id: &str, field: &str) -> Result<Arc<Connector>, AppError> {
         self.inner.registry.get(id).ok_or_else(|| {
-            let known: Vec<&str> = self
-                .inner
-                .registry
-                .all()
-                .iter()
-                .map(|c| c.id.as_str())
-                .collect();
+            let known = self.inner.registry.ids();
             AppError::new(
                 Kind::BadRequest,
                 "unknown_connector",
@@ -181,6 +178,11 @@ impl Connections {
         let nickname = check_nickname(&req.nickname)?;
         let service_account = optional_token(req.service_account_token, "service_account_token")?;
         let access_token = optional_token(req.access_token, "access_token")?;
+        supports(
+            &connector,
+            access_token.is_some(),
+            service_account.is_some(),
+        )?;
         let requested = match req.scopes {
             Some(s) => Some(check_scopes(&connector, s)?),
             None => None,
@@ -211,11 +213,12 @@ impl Connections {
         if let Some(token) = &access_token {
             let me = self.verify_token(&connector, token, "access_token").await?;
             conn.status = ConnectionStatus::Connected;
-            conn.default_workspace = self.default_workspace_from(&me.workspaces);
+            conn.default_workspace = self.default_workspace_from(&connector, &me.workspaces);
             conn.account = Some(me.account);
         } else {
             self.oauth(&connector)?;
         }
+
         let secrets = Secrets {
             access_token,
             refresh_token: None,
@@ -285,6 +288,12 @@ impl Connections {
             Some(value) => Some(optional_token(value, "service_account_token")?),
         };
         let access_token = optional_token(req.access_token, "access_token")?;
+        if matches!(service_account, Some(Some(_))) {
+            let connector = self.connector(&current.connector, "connector")?;
+            if connector.definition.auth.service_account.is_none() {
+                return Err(no_service_account(&connector));
+            }
+        }
         let requested_scopes = match req.scopes {
             None => None,
             Some(list) => {
@@ -347,18 +356,9 @@ impl Connections {
     pub async fn delete(&self, id: &str) -> Result<Deleted, AppError> {
         let conn = self.get(id)?;
         let secrets = self.store().get_secrets(id)?.unwrap_or_default();
-        let (revocation, revocation_message) = match (&secrets.refresh_token, conn.auth) {
-            (Some(refresh), AuthMethod::OAuth) => {
-                let connector = self.connector(&conn.connector, "connector")?;
-                match self.oauth(&connector) {
-                    Ok(oauth) => match oauth.revoke(refresh).await {
-                        Ok(()) => ("revoked", None),
-                        Err(e) => ("failed", Some(e.to_string())),
-                    },
-                    Err(e) => ("failed", Some(e.message)),
-                }
-            }
-            _ => ("not_applicable", None),
+        let (revocation, revocation_message) = match conn.auth {
+            AuthMethod::OAuth => self.revoke(&conn, &secrets).await,
+            AuthMethod::Token => ("not_applicable", None),
         };
         self.store().delete_connection(id).await?;
         self.inner
@@ -372,6 +372,30 @@ impl Connections {
             revocation,
             revocation_message,
         })
+    }
+
+    /// Revoke an OAuth connection's grant at the provider with the token its
+    /// connector's revocation takes; best effort, reported.
+    async fn revoke(&self, conn: &Connection, secrets: &Secrets) -> (&'static str, Option<String>) {
+        let connector = match self.connector(&conn.connector, "connector") {
+            Ok(c) => c,
+            Err(e) => return ("failed", Some(e.message)),
+        };
+        let oauth = match self.oauth(&connector) {
+            Ok(o) => o,
+            Err(e) => return ("failed", Some(e.to_string())),
+        };
+        let token = match oauth.revokes() {
+            TokenKind::AccessToken => &secrets.access_token,
+            TokenKind::RefreshToken => &secrets.refresh_token,
+        };
+        match token {
+            None => ("not_applicable", None),
+            Some(token) => match oauth.revoke(token).await {
+                Ok(()) => ("revoked", None),
+                Err(e) => ("failed", Some(e.to_string())),
+            },
+        }
     }
 
     /// The credential source runs on this connection use: one per
@@ -430,9 +454,7 @@ impl Connections {
         let connector = self
             .connector(&conn.connector, "connector")
             .map_err(|e| OAuthError::Provider(e.message))?;
-        let oauth = self
-            .oauth(&connector)
-            .map_err(|_| OAuthError::NotConfigured)?;
+        let oauth = self.oauth(&connector)?;
         tracing::info!(connection = %id, "refreshing the access token");
         match oauth.refresh(refresh_token).await {
             Ok(tokens) => {
@@ -487,21 +509,31 @@ impl Connections {
 
     /// The OAuth client of a connector's app: org settings saved over REST
     /// first, then the env keys.
-    pub(crate) fn oauth(&self, connector: &Connector) -> Result<OAuth, AppError> {
+    pub(crate) fn oauth(&self, connector: &Arc<Connector>) -> Result<OAuth, OAuthError> {
         let app = self.oauth_app(connector)?;
-        Ok(OAuth::new(connector, app, self.inner.oauth_http.clone())?)
+        OAuth::new(connector.clone(), app, self.inner.oauth_http.clone())
     }
 
-    /// Pick the default workspace: the app's, else the account's only one.
-    fn default_workspace_from(&self, workspaces: &[String]) -> Option<String> {
-        let app = self
-            .store()
-            .get_app_settings(crate::connectors::asana::ID)
+    /// The default workspace of a connector's connections: the app's (org
+    /// settings, else env), else the first the account sees.
+    fn default_workspace_from(
+        &self,
+        connector: &Connector,
+        workspaces: &[String],
+    ) -> Option<String> {
+        connector.definition.default_workspace.as_ref()?;
+        self.app_default_workspace(connector)
+            .or_else(|| workspaces.first().cloned())
+    }
+
+    /// The default workspace the org settings (else the env) give a connector.
+    pub fn app_default_workspace(&self, connector: &Connector) -> Option<String> {
+        self.store()
+            .get_app_settings(&connector.id)
             .ok()
             .flatten()
             .and_then(|s| s.default_workspace)
-            .or_else(|| self.inner.settings.asana_app.default_workspace.clone());
-        app.or_else(|| workspaces.first().cloned())
+            .or_else(|| self.inner.settings.app(connector).default_workspace)
     }
 
     /// Record that a connection was used (at most once a minute, not flushed).
@@ -515,6 +547,43 @@ impl Connections {
             }
         }
     }
+}
+
+/// Refuse what a connector's auth methods do not offer, naming the field.
+fn supports(connector: &Connector, token: bool, service_account: bool) -> Result<(), AppError> {
+    let auth = &connector.definition.auth;
+    if service_account && auth.service_account.is_none() {
+        return Err(no_service_account(connector));
+    }
+    if token && auth.token.is_none() {
+        return Err(AppError::invalid(
+            "access_token",
+            format!(
+                "the {} connector does not take a token: authorize with OAuth instead",
+                connector.name
+            ),
+        ));
+    }
+    if !token && connector.oauth.is_none() {
+        return Err(AppError::invalid(
+            "access_token",
+            format!(
+                "the {} connector does not authorize with OAuth: give access_token",
+                connector.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn no_service_account(connector: &Connector) -> AppError {
+    AppError::invalid(
+        "service_account_token",
+        format!(
+            "the {} connector has no service account token",
+            connector.name
+        ),
+    )
 }
 
 fn check_nickname(raw: &str) -> Result<String, AppError> {

@@ -5,6 +5,7 @@
 use chrono::Utc;
 
 use super::Connections;
+use crate::connectors::Connector;
 use crate::error::{AppError, Kind};
 use crate::oauth::OAuthError;
 use crate::store::{AuthMethod, ConnectionStatus, OAuthState};
@@ -44,7 +45,7 @@ impl Connections {
                 OAuthState {
                     connection_id: conn.id.clone(),
                     connector: conn.connector.clone(),
-                    redirect_uri: self.redirect_uri(),
+                    redirect_uri: self.redirect_uri(&connector),
                     pkce_verifier: started.pkce_verifier,
                     scopes,
                     created_at: now,
@@ -93,7 +94,14 @@ impl Connections {
             );
         }
         if let Some(error) = error {
-            let e = OAuthError::from_callback(error, error_description);
+            let e = match self
+                .connector(&pending.connector, "connector")
+                .map_err(|e| OAuthError::Provider(e.message))
+                .and_then(|c| self.oauth(&c))
+            {
+                Ok(oauth) => oauth.callback_error(error, error_description),
+                Err(e) => e,
+            };
             self.note_failure(&id, &e).await;
             return failed(Some(id), e.into());
         }
@@ -114,7 +122,7 @@ impl Connections {
         let conn = self.get(id)?;
         let connector = self.connector(&conn.connector, "connector")?;
         let oauth = self.oauth(&connector)?;
-        if pending.redirect_uri != self.redirect_uri() {
+        if pending.redirect_uri != self.redirect_uri(&connector) {
             return Err(OAuthError::RedirectUriMismatch {
                 redirect_uri: pending.redirect_uri.clone(),
             }
@@ -127,12 +135,18 @@ impl Connections {
                 return Err(e.into());
             }
         };
-        let workspaces = self
+        // Whom the token belongs to, when the token response did not say,
+        // and the workspaces it sees; a failure here does not undo the grant.
+        let me = self
             .me_with_token(&connector, &tokens.access_token)
             .await
-            .map(|me| me.workspaces)
+            .ok();
+        let workspaces = me
+            .as_ref()
+            .map(|m| m.workspaces.clone())
             .unwrap_or_default();
-        let default_workspace = self.default_workspace_from(&workspaces);
+        let account = tokens.account.clone().or_else(|| me.map(|m| m.account));
+        let default_workspace = self.default_workspace_from(&connector, &workspaces);
         self.store()
             .update_connection(id, |c, s| {
                 s.access_token = Some(tokens.access_token.clone());
@@ -142,8 +156,8 @@ impl Connections {
                     .scopes
                     .clone()
                     .unwrap_or_else(|| pending.scopes.clone());
-                if tokens.account.is_some() {
-                    c.account = tokens.account.clone();
+                if account.is_some() {
+                    c.account = account.clone();
                 }
                 if c.default_workspace.is_none() {
                     c.default_workspace = default_workspace.clone();
@@ -173,10 +187,11 @@ impl Connections {
             .await;
     }
 
-    /// The redirect URI this host registers with providers.
-    pub fn redirect_uri(&self) -> String {
-        self.org_redirect_uri()
-            .unwrap_or_else(|| self.inner.settings.redirect_uri())
+    /// The redirect URI this host registers with a connector's provider:
+    /// the org settings', else the env's, else `{public_url}/oauth/callback`.
+    pub fn redirect_uri(&self, connector: &Connector) -> String {
+        self.org_redirect_uri(connector)
+            .unwrap_or_else(|| self.inner.settings.redirect_uri(connector))
     }
 }
 

@@ -5,6 +5,8 @@
 //! them (the client credentials as the token endpoint takes them, in the
 //! form body) and says whether a connect step is still needed.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -25,8 +27,8 @@ pub struct OrgSettingsInput {
     pub redirect_uri: Option<String>,
     pub default_workspace: Option<String>,
     /// The OAuth app is registered at the provider with Full permissions:
-    /// connections ask for the full-access scope (Asana's `default`) rather
-    /// than the granular scopes their cards need. Default false.
+    /// connections ask for the connector's full-access scope rather than the
+    /// granular scopes their cards need. Default false.
     #[serde(default)]
     pub full_permissions: Option<bool>,
 }
@@ -66,14 +68,14 @@ impl Connections {
     pub fn org_settings(&self, connector: &str) -> Result<OrgSettingsView, AppError> {
         let connector = self.connector(connector, "connector")?;
         let stored = self.store().get_app_settings(&connector.id)?;
-        let env = &self.inner.settings.asana_app;
+        let env = self.inner.settings.app(&connector);
         Ok(match stored {
             Some(s) => OrgSettingsView {
                 connector: connector.id.clone(),
                 client_id: s.client_id,
                 has_client_secret: s.client_secret.is_some(),
                 has_personal_access_token: s.personal_access_token.is_some(),
-                redirect_uri: self.redirect_uri(),
+                redirect_uri: self.redirect_uri(&connector),
                 default_workspace: s.default_workspace,
                 full_permissions: s.full_permissions,
                 source: "stored",
@@ -84,7 +86,7 @@ impl Connections {
                 client_id: env.client_id.clone(),
                 has_client_secret: env.client_secret.is_some(),
                 has_personal_access_token: env.personal_access_token.is_some(),
-                redirect_uri: self.redirect_uri(),
+                redirect_uri: self.redirect_uri(&connector),
                 default_workspace: env.default_workspace.clone(),
                 full_permissions: env.full_permissions,
                 source: if env.client_id.is_some() || env.personal_access_token.is_some() {
@@ -143,9 +145,9 @@ impl Connections {
                 client_secret: SecretString::from(secret.clone()),
                 redirect_uri: redirect_uri
                     .clone()
-                    .unwrap_or_else(|| self.inner.settings.redirect_uri()),
+                    .unwrap_or_else(|| self.inner.settings.redirect_uri(&connector)),
             };
-            verify_client(&connector, app, self).await?;
+            verify_client(connector.clone(), app, self).await?;
             client_verified = true;
         }
         let mut pat_account = None;
@@ -185,9 +187,11 @@ impl Connections {
     }
 
     /// The OAuth app of a connector: stored org settings first, then env keys.
-    pub(crate) fn oauth_app(&self, connector: &Connector) -> Result<OAuthApp, AppError> {
-        let stored = self.store().get_app_settings(&connector.id)?;
-        let redirect_uri = self.redirect_uri();
+    pub(crate) fn oauth_app(&self, connector: &Connector) -> Result<OAuthApp, OAuthError> {
+        let stored = self.store().get_app_settings(&connector.id).map_err(|e| {
+            OAuthError::Provider(format!("the org settings could not be read: {e}"))
+        })?;
+        let redirect_uri = self.redirect_uri(connector);
         if let Some(s) = stored {
             if let (Some(id), Some(secret)) = (s.client_id, s.client_secret) {
                 return Ok(OAuthApp {
@@ -197,20 +201,27 @@ impl Connections {
                 });
             }
         }
-        let env = &self.inner.settings.asana_app;
-        match (&env.client_id, &env.client_secret) {
+        let env = self.inner.settings.app(connector);
+        match (env.client_id, env.client_secret) {
             (Some(id), Some(secret)) => Ok(OAuthApp {
-                client_id: id.clone(),
-                client_secret: secret.clone(),
+                client_id: id,
+                client_secret: secret,
                 redirect_uri,
             }),
-            _ => Err(OAuthError::NotConfigured.into()),
+            _ => Err(OAuthError::NotConfigured {
+                keys: format!(
+                    "{} and {}",
+                    connector.env_keys("client_id"),
+                    connector.env_keys("client_secret")
+                ),
+            }),
         }
     }
 
-    pub(crate) fn org_redirect_uri(&self) -> Option<String> {
+    /// The redirect URI saved in a connector's org settings, if any.
+    pub(crate) fn org_redirect_uri(&self, connector: &Connector) -> Option<String> {
         self.store()
-            .get_app_settings(crate::connectors::asana::ID)
+            .get_app_settings(&connector.id)
             .ok()
             .flatten()
             .and_then(|s| s.redirect_uri)
@@ -220,7 +231,7 @@ impl Connections {
 /// A client id and secret are right when the token endpoint, given a refresh
 /// token that cannot exist, says `invalid_grant` rather than `invalid_client`.
 async fn verify_client(
-    connector: &Connector,
+    connector: Arc<Connector>,
     app: OAuthApp,
     service: &Connections,
 ) -> Result<(), AppError> {

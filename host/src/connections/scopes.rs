@@ -26,7 +26,7 @@ impl Connections {
     pub fn full_permissions(&self, connector: &Connector) -> bool {
         match self.store().get_app_settings(&connector.id).ok().flatten() {
             Some(stored) => stored.full_permissions,
-            None => self.inner.settings.asana_app.full_permissions,
+            None => self.inner.settings.app(connector).full_permissions,
         }
     }
 
@@ -42,7 +42,7 @@ impl Connections {
                 continue;
             }
             for scope in &record.manifest.scopes {
-                if connector.full_access_scope.as_ref() != Some(scope) {
+                if connector.full_access_scope() != Some(scope.as_str()) {
                     needed.insert(scope.clone());
                 }
             }
@@ -62,13 +62,20 @@ impl Connections {
         }
         if let (true, Some(full)) = (
             self.full_permissions(connector),
-            &connector.full_access_scope,
+            connector.full_access_scope(),
         ) {
-            return vec![full.clone()];
+            return vec![full.to_string()];
+        }
+        let listed = connector
+            .default_scopes()
+            .map(|d| d.scopes.clone())
+            .unwrap_or_default();
+        if !connector.scopes_follow_cards() {
+            return listed;
         }
         let needed = self.cards_need(connector).await;
         if needed.is_empty() {
-            connector.default_scopes.clone()
+            listed
         } else {
             needed
         }
@@ -98,12 +105,11 @@ impl Connections {
             "Reauthorize the connection: it asks for the scopes of every installed card."
         };
         let full_needed = connector
-            .full_access_scope
-            .as_ref()
-            .is_some_and(|f| missing.contains(f));
+            .full_access_scope()
+            .is_some_and(|f| missing.iter().any(|m| m == f));
         let extra = if full_needed {
-            " This card needs Full permissions: it runs only on a connection of an OAuth app \
-             registered with Full permissions (org setting full_permissions), or on a personal \
+            " This card needs full access: it runs only on a connection of an OAuth app \
+             registered with full access (org setting full_permissions), or on a personal \
              access token connection."
         } else {
             ""

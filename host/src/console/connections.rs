@@ -66,7 +66,7 @@ pub(crate) async fn list(
         @if connections.is_empty() {
             section.panel.empty {
                 h2 { "No connections yet" }
-                p { "Create one to let cards act on Asana on your behalf." }
+                p { "Create one to let cards act on a provider on your behalf." }
                 a.button.primary href="/console/connections/new" { "New Connection" }
             }
         } @else {
@@ -159,7 +159,7 @@ fn new_page(
             div.field {
                 label for="connector" { "Connector" }
                 select #connector name="connector" {
-                    @for c in connectors {
+                    @for c in &connectors {
                         option value=(c.id) selected[c.id == form.connector] { (c.name) }
                     }
                 }
@@ -167,7 +167,7 @@ fn new_page(
             div.field {
                 label for="nickname" { "Connection nickname" }
                 input #nickname type="text" name="nickname" value=(form.nickname) maxlength="100" required autofocus;
-                p.hint { "A name for people, e.g. “Marketing Asana”. Useful when you share several connections with your team." }
+                p.hint { "A name for people, e.g. “Marketing team”. Useful when you share several connections with your team." }
                 @if let Some(e) = field_error("nickname") { p.field-error { (sentence(&e.message)) } }
             }
             fieldset.field {
@@ -184,12 +184,20 @@ fn new_page(
             div.field {
                 label for="access_token" { "Personal access token " span.muted { "(only with “Personal access token”)" } }
                 input #access_token type="password" name="access_token" autocomplete="off" spellcheck="false";
+                @for c in connectors.iter() {
+                    @if let Some(t) = &c.definition.auth.token {
+                        p.hint { strong { (c.name) ": " } (t.description) }
+                    }
+                }
                 @if let Some(e) = field_error("access_token") { p.field-error { (sentence(&e.message)) } }
             }
             div.field {
                 label for="service_account_token" { "Service account token " span.muted { "(optional)" } }
                 input #service_account_token type="password" name="service_account_token" autocomplete="off" spellcheck="false";
-                p.hint { "Lets Read User and Search User return secondary emails. Stored encrypted; never shown again." }
+                @for c in connectors.iter().filter(|c| c.definition.auth.service_account.is_some()) {
+                    p.hint { strong { (c.name) ": " } (c.definition.auth.service_account.as_ref().map(|s| s.description.as_str()).unwrap_or_default()) }
+                }
+                p.hint { "Only connectors that have one take it. Stored encrypted; never shown again." }
                 @if let Some(e) = field_error("service_account_token") { p.field-error { (sentence(&e.message)) } }
             }
             div.actions {

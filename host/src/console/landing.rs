@@ -19,7 +19,8 @@ use crate::error::AppError;
 use crate::store::Connection;
 
 /// What to do after a failed authorization, by error code.
-fn advice(code: &str, app: &App, has_connection: bool) -> (String, String) {
+fn advice(code: &str, app: &App, connection: Option<&Connection>) -> (String, String) {
+    let has_connection = connection.is_some();
     let again = if has_connection {
         "Open the connection and click Reauthorize to start again."
     } else {
@@ -42,12 +43,12 @@ fn advice(code: &str, app: &App, has_connection: bool) -> (String, String) {
             "Redirect URI mismatch".into(),
             format!(
                 "The provider only sends people back to a redirect URI registered exactly (scheme, host, path, trailing slash). Register {} in the provider's developer console for this app, then Reauthorize.",
-                app.connections.redirect_uri()
+                redirect_uri(app, connection)
             ),
         ),
         "oauth_not_configured" | "invalid_client" => (
             "The OAuth app is not set up".into(),
-            "Check the client id and secret of the connector's OAuth app (org settings or ASANA_CLIENT_ID / ASANA_CLIENT_SECRET), then Reauthorize.".into(),
+            "Check the client id and secret of the connector's OAuth app (its org settings, or the env keys GET /api/v1/connectors names), then Reauthorize.".into(),
         ),
         "invalid_scope" => (
             "A scope is not known to the provider".into(),
@@ -55,7 +56,7 @@ fn advice(code: &str, app: &App, has_connection: bool) -> (String, String) {
         ),
         "forbidden_scopes" => (
             "The app may not ask for these scopes".into(),
-            format!("The OAuth app registered at the provider does not allow what the connection asked for. An app with granular scopes cannot ask for Full permissions (`default`): turn off full_permissions in the connector's org settings. An app must be registered with every scope its cards need: add the missing ones to the app in the provider's developer console. {again}"),
+            format!("The OAuth app registered at the provider does not allow what the connection asked for. An app with granular scopes cannot ask for the full-access scope: turn off full_permissions in the connector's org settings. An app must be registered with every scope its cards need: add the missing ones to the app in the provider's developer console. {again}"),
         ),
         "provider_unreachable" | "provider_error" => (
             "The provider did not answer".into(),
@@ -63,6 +64,14 @@ fn advice(code: &str, app: &App, has_connection: bool) -> (String, String) {
         ),
         _ => ("The connection failed".into(), again.to_string()),
     }
+}
+
+/// The redirect URI of the connection's connector, or the host's default.
+fn redirect_uri(app: &App, connection: Option<&Connection>) -> String {
+    connection
+        .and_then(|c| app.registry.get(&c.connector))
+        .map(|c| app.connections.redirect_uri(&c))
+        .unwrap_or_else(|| format!("{}/oauth/callback", app.settings.public_url))
 }
 
 /// The page of `/oauth/callback`, with its status: 200 on success, the
@@ -98,7 +107,7 @@ pub fn oauth_landing(
             super::secured(app, StatusCode::OK, render(&page, None, body))
         }
         Err(e) => {
-            let (title, todo) = advice(&e.code, app, connection.is_some());
+            let (title, todo) = advice(&e.code, app, connection);
             let body = html! {
                 section.panel.message #landing data-outcome="failed" {
                     h1 { (title) }

@@ -152,7 +152,8 @@ fn content_security_policy(app: &App) -> String {
         .registry
         .all()
         .iter()
-        .map(|c| c.authorize_url.origin().ascii_serialization())
+        .filter_map(|c| c.oauth.as_ref())
+        .map(|o| o.authorize_url.origin().ascii_serialization())
         .filter(|o| o != "null")
         .collect();
     origins.sort();

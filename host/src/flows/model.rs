@@ -31,7 +31,7 @@ pub struct FlowDefinition {
 pub struct StepDefinition {
     /// Unique within the flow: lowercase letters, digits and `_`; later steps refer to it.
     pub id: String,
-    /// The card's id, e.g. `asana.search-user`.
+    /// The card's id, e.g. `github.read-user`.
     pub card: String,
     /// The connection's id or nickname.
     pub connection: String,

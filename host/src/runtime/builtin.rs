@@ -1,30 +1,23 @@
-//! The cards that ship inside the host binary, built from `cards/` by the
-//! host's build script.
+//! The connectors and cards that ship inside the host binary, found under
+//! `cards/` and built by the host's build script (see `host/build.rs`).
+
+/// A connector definition embedded in the binary.
+pub struct BuiltinConnector {
+    /// The connector's id: the name of its directory under `cards/`.
+    pub id: &'static str,
+    /// Its `connector.toml`.
+    pub definition: &'static str,
+}
 
 /// A card component embedded in the binary.
 pub struct BuiltinCard {
-    /// The card's id, as its manifest says.
+    /// The card's id, `<connector>.<card>` from its place under `cards/`.
     pub id: &'static str,
     /// The component bytes.
     pub wasm: &'static [u8],
 }
 
-macro_rules! card {
-    ($id:literal, $file:literal) => {
-        BuiltinCard {
-            id: $id,
-            wasm: include_bytes!(concat!(env!("CARDHOST_CARDS_DIR"), "/", $file)),
-        }
-    };
-}
-
-/// Every built-in card.
-pub const BUILTIN_CARDS: &[BuiltinCard] = &[
-    card!("asana.read-user", "asana_read_user.wasm"),
-    card!("asana.search-user", "asana_search_user.wasm"),
-    card!("asana.create-task", "asana_create_task.wasm"),
-    card!("asana.custom-api-action", "asana_custom_api_action.wasm"),
-];
+include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
 /// Where the build put the card components, test-only ones included.
 pub const CARDS_DIR: &str = env!("CARDHOST_CARDS_DIR");

@@ -46,6 +46,7 @@ use wasmtime::component::Component;
 use super::builtin::BUILTIN_CARDS;
 use super::cache::{self, ArtifactCache};
 use super::{LoadError, LoadedCard, Manifest, Runtime};
+use crate::connectors::Registry;
 use crate::error::{AppError, Kind};
 use crate::store::{Store, StoreError};
 
@@ -238,7 +239,7 @@ impl Entry {
 struct Backing {
     runtime: Arc<Runtime>,
     store: Arc<Store>,
-    known_scopes: Vec<String>,
+    registry: Registry,
     cards: sled::Tree,
     wasm: sled::Tree,
     cache: Option<Arc<ArtifactCache>>,
@@ -260,11 +261,11 @@ impl Catalogue {
     /// memory only (nothing can be installed into it).
     pub async fn with_builtins(
         runtime: &Runtime,
-        known_scopes: &[String],
+        registry: &Registry,
     ) -> Result<Catalogue, LoadError> {
         let mut cards = BTreeMap::new();
         for builtin in BUILTIN_CARDS {
-            let card = load_builtin(runtime, None, builtin, known_scopes).await?;
+            let card = load_builtin(runtime, None, builtin, registry).await?;
             let record = CardRecord::new(&card, true);
             cards.insert(record.id.clone(), Entry::ready(card, record));
         }
@@ -282,7 +283,7 @@ impl Catalogue {
     pub async fn open(
         runtime: Arc<Runtime>,
         store: Arc<Store>,
-        known_scopes: Vec<String>,
+        registry: Registry,
     ) -> anyhow::Result<Catalogue> {
         let cache = match &runtime.config().cache_dir {
             Some(dir) => Some(Arc::new(ArtifactCache::open(
@@ -308,7 +309,7 @@ impl Catalogue {
         let mut entries = BTreeMap::new();
         let mut changed = false;
         for builtin in BUILTIN_CARDS {
-            let card = load_builtin(&runtime, cache.as_deref(), builtin, &known_scopes).await?;
+            let card = load_builtin(&runtime, cache.as_deref(), builtin, &registry).await?;
             let record = match stored.remove(builtin.id) {
                 Some(r) if r.builtin && r.hash == card.hash => r,
                 previous => {
@@ -356,10 +357,10 @@ impl Catalogue {
         }
         let loads = futures::stream::iter(installed)
             .map(|(id, record)| {
-                let (runtime, cache, wasm, scopes) =
-                    (&runtime, cache.as_deref(), &wasm_tree, &known_scopes);
+                let (runtime, cache, wasm, registry) =
+                    (&runtime, cache.as_deref(), &wasm_tree, &registry);
                 async move {
-                    let card = load_installed(runtime, cache, wasm, &id, &record, scopes).await;
+                    let card = load_installed(runtime, cache, wasm, &id, &record, registry).await;
                     (id, record, card)
                 }
             })
@@ -385,7 +386,7 @@ impl Catalogue {
             backing: Some(Backing {
                 runtime,
                 store,
-                known_scopes,
+                registry,
                 cards: cards_tree,
                 wasm: wasm_tree,
                 cache,
@@ -415,8 +416,9 @@ impl Catalogue {
         let component = backing.runtime.compile(bytes.clone()).await?;
         let card = backing
             .runtime
-            .load_component(component.clone(), digest, &backing.known_scopes)
+            .load_component(component.clone(), digest)
             .await?;
+        checked_against(&backing.registry, &card)?;
         let id = card.manifest().id.clone();
         if BUILTIN_CARDS.iter().any(|b| b.id == id) {
             return Err(InstallError::Builtin { id });
@@ -615,7 +617,7 @@ async fn load_cached(
     runtime: &Runtime,
     cache: Option<&ArtifactCache>,
     bytes: &[u8],
-    known_scopes: &[String],
+    registry: &Registry,
 ) -> Result<LoadedCard, LoadError> {
     let digest = super::hash(bytes);
     let cached = cache.and_then(|c| c.get(runtime.engine(), &digest));
@@ -625,8 +627,9 @@ async fn load_cached(
         None => runtime.compile(Arc::from(bytes)).await?,
     };
     let card = runtime
-        .load_component(component.clone(), digest.clone(), known_scopes)
+        .load_component(component.clone(), digest.clone())
         .await?;
+    checked_against(registry, &card)?;
     if let (true, Some(cache)) = (fresh, cache) {
         if let Err(e) = cache.put(&digest, &component) {
             tracing::warn!(card_hash = %digest, error = %format!("{e:#}"), "could not cache a compiled card");
@@ -635,14 +638,23 @@ async fn load_cached(
     Ok(card)
 }
 
+/// Check a loaded card against its connector: the connector exists and
+/// knows every scope the card asks for.
+fn checked_against(registry: &Registry, card: &LoadedCard) -> Result<(), LoadError> {
+    let manifest = card.manifest();
+    registry
+        .check_card(&manifest.id, &manifest.scopes)
+        .map_err(LoadError::Manifest)
+}
+
 /// Load a built-in card and check that it is the card it says it is.
 async fn load_builtin(
     runtime: &Runtime,
     cache: Option<&ArtifactCache>,
     builtin: &super::builtin::BuiltinCard,
-    known_scopes: &[String],
+    registry: &Registry,
 ) -> Result<LoadedCard, LoadError> {
-    let card = load_cached(runtime, cache, builtin.wasm, known_scopes).await?;
+    let card = load_cached(runtime, cache, builtin.wasm, registry).await?;
     if card.manifest().id != builtin.id {
         return Err(LoadError::Manifest(format!(
             "built-in card {} reports id {}",
@@ -660,14 +672,14 @@ async fn load_installed(
     wasm: &sled::Tree,
     id: &str,
     record: &CardRecord,
-    known_scopes: &[String],
+    registry: &Registry,
 ) -> Result<LoadedCard, String> {
     let bytes = match wasm.get(record.hash.as_bytes()) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Err("its component is missing from the store; install it again".into()),
         Err(e) => return Err(format!("its component cannot be read: {e}")),
     };
-    let card = load_cached(runtime, cache, &bytes, known_scopes)
+    let card = load_cached(runtime, cache, &bytes, registry)
         .await
         .map_err(|e| format!("it no longer loads: {e}"))?;
     if card.manifest().id != id {

@@ -249,14 +249,11 @@ impl Runtime {
     }
 
     /// Compile a component and load it as a card.
-    pub async fn load(
-        &self,
-        bytes: &[u8],
-        known_scopes: &[String],
-    ) -> Result<LoadedCard, LoadError> {
+    /// The manifest is checked on its own here; the catalogue checks it
+    /// against the card's connector.
+    pub async fn load(&self, bytes: &[u8]) -> Result<LoadedCard, LoadError> {
         let component = self.compile(Arc::from(bytes)).await?;
-        self.load_component(component, hash(bytes), known_scopes)
-            .await
+        self.load_component(component, hash(bytes)).await
     }
 
     /// Compile a component within the bounds: refused without compiling when
@@ -295,7 +292,6 @@ impl Runtime {
         &self,
         component: Component,
         hash: String,
-        known_scopes: &[String],
     ) -> Result<LoadedCard, LoadError> {
         check_world(&self.engine, &component)?;
         let unlinked = wasi::unlinked_imports(&self.engine, &component);
@@ -308,7 +304,7 @@ impl Runtime {
             .map_err(|e| LoadError::Link(root_cause(&e)))?;
         let pre = CardWorldPre::new(pre).map_err(|e| LoadError::Link(root_cause(&e)))?;
         let manifest = self.read_manifest(&pre).await?;
-        let checked = manifest::check(manifest, known_scopes).map_err(LoadError::Manifest)?;
+        let checked = manifest::check(manifest).map_err(LoadError::Manifest)?;
         Ok(LoadedCard { checked, pre, hash })
     }
 

@@ -11,6 +11,7 @@
 //!   nicknames     <connector> \0 <lowercase(trim(nickname))> -> <connection id>
 //!   oauth_states  sha256(<state>) -> JSON of `OAuthState` without its verifier, plus `"sealed"`
 //!   app_settings  <connector> -> JSON of `AppSettings` without its secrets, plus `"sealed"`
+//!   connectors    <connector> -> JSON of an installed `ConnectorDefinition` (built-in ones ship in the binary)
 //! ```
 //!
 //! Every secret is sealed (see [`crypto`]) before it reaches sled, so a raw grep of the data dir never finds
@@ -19,6 +20,7 @@
 //! Other modules get their own trees through [`Store::tree`].
 
 pub mod connections;
+pub mod connectors;
 pub mod crypto;
 pub mod damaged;
 pub mod data_dir;
@@ -59,6 +61,7 @@ const RESERVED_TREES: &[&str] = &[
     connections::NICKNAME_TREE,
     oauth_states::TREE,
     settings::TREE,
+    connectors::TREE,
 ];
 
 /// Everything that can go wrong in the store. No message ever contains a secret.
@@ -165,6 +168,7 @@ struct Trees {
     nicknames: sled::Tree,
     oauth_states: sled::Tree,
     app_settings: sled::Tree,
+    connectors: sled::Tree,
 }
 
 impl Trees {
@@ -175,6 +179,7 @@ impl Trees {
             nicknames: db.open_tree(connections::NICKNAME_TREE)?,
             oauth_states: db.open_tree(oauth_states::TREE)?,
             app_settings: db.open_tree(settings::TREE)?,
+            connectors: db.open_tree(connectors::TREE)?,
         })
     }
 }

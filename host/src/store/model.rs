@@ -37,7 +37,10 @@ pub enum ConnectionStatus {
 /// Who the credentials belong to, as the provider reported it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
-    pub gid: String,
+    /// The account's id at the provider. Records written before connectors
+    /// were packages call it `gid`.
+    #[serde(alias = "gid")]
+    pub id: String,
     pub name: String,
     pub email: Option<String>,
 }

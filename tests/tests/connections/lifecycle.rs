@@ -33,7 +33,7 @@ async fn oauth_connect_run_refresh_storm_reauth_and_delete() {
     assert_eq!(r.status(), 200);
     let (_, conn) = host.get(&format!("/connections/{id}")).await;
     assert_eq!(conn["status"], "connected", "{conn}");
-    assert_eq!(conn["account"]["gid"], seed::ME_GID);
+    assert_eq!(conn["account"]["id"], seed::ME_GID);
     assert_eq!(conn["account"]["email"], seed::ME_EMAIL);
     assert_eq!(conn["has_refresh_token"], true);
     assert!(conn["token_expires_at"].is_string());

@@ -1,0 +1,154 @@
+//! `/api/v1/connectors`: the connectors this host knows (built in or
+//! installed), with their auth methods and scope catalogues; installing one
+//! from its definition and removing an installed one.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::cards::InstallQuery;
+use super::json::{has_content_type, ApiResult};
+use crate::app::App;
+use crate::connectors::Connector;
+use crate::error::{AppError, Kind};
+
+/// A connector as the API shows it: what it is, how a connection
+/// authenticates, and the scopes a new OAuth connection would ask for now.
+/// Never a secret: for the OAuth app, only whether one is configured.
+pub async fn connector_json(app: &App, c: &Connector) -> Value {
+    let d = &c.definition;
+    let mut auth_methods = Vec::new();
+    if let (Some(o), Some(endpoints)) = (c.oauth2(), &c.oauth) {
+        let scopes: Vec<Value> = o
+            .scopes
+            .iter()
+            .map(|(name, description)| json!({"name": name, "description": description}))
+            .collect();
+        auth_methods.push(json!({
+            "type": "oauth2",
+            "authorize_url": endpoints.authorize_url.as_str(),
+            "token_url": endpoints.token_url.as_str(),
+            "pkce": o.pkce,
+            "refresh_tokens": o.refresh_tokens,
+            "client_auth": o.client_auth,
+            "revoke": {"method": o.revoke.method, "token": o.revoke.token, "client_auth": o.revoke.client_auth},
+            "configured": app.connections.oauth_app(c).is_ok(),
+            "redirect_uri": app.connections.redirect_uri(c),
+            "scopes": scopes,
+            "scope_implies": o.scope_implies,
+            "full_access_scope": o.full_access_scope,
+        }));
+    }
+    if let Some(t) = &d.auth.token {
+        auth_methods.push(json!({
+            "type": "token",
+            "label": t.label,
+            "description": t.description,
+            "scheme": t.scheme,
+        }));
+    }
+    if let Some(sa) = &d.auth.service_account {
+        auth_methods.push(json!({"type": "service_account", "description": sa.description}));
+    }
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "description": d.description,
+        "docs_url": d.docs_url,
+        "builtin": c.builtin,
+        "api_base": c.api_base.as_str(),
+        "allowed_hosts": c.allowed_hosts,
+        "auth_methods": auth_methods,
+        // Kept at the top level for clients of the first API version.
+        "scopes": auth_methods.first().and_then(|m| m.get("scopes")).cloned().unwrap_or(json!([])),
+        "full_access_scope": c.full_access_scope(),
+        "full_permissions": app.connections.full_permissions(c),
+        "cards_need": app.connections.cards_need(c).await,
+        "default_scopes": app.connections.scopes_to_request(c, None).await,
+        "oauth_configured": app.connections.oauth_app(c).is_ok(),
+        "redirect_uri": app.connections.redirect_uri(c),
+        "settings": d.settings,
+        "default_workspace": d.default_workspace.as_ref().map(|w| &w.label),
+    })
+}
+
+/// `GET /api/v1/connectors`.
+pub async fn list(State(app): State<App>) -> Json<Value> {
+    let mut list = Vec::new();
+    for c in app.registry.all() {
+        list.push(connector_json(&app, &c).await);
+    }
+    Json(json!({ "data": list }))
+}
+
+/// `GET /api/v1/connectors/{id}`: the connector, with its whole definition.
+pub async fn get_one(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let c = app.connections.connector_or_404(&id)?;
+    let mut v = connector_json(&app, &c).await;
+    v["definition"] = json!(*c.definition);
+    Ok(Json(v))
+}
+
+/// `POST /api/v1/connectors[?upgrade=true]`: install a connector from its
+/// definition, TOML (`application/toml`) or JSON (`application/json`).
+/// 201 when new, 200 when it replaced an installed one.
+pub async fn install(
+    State(app): State<App>,
+    query: Result<Query<InstallQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Query(query) = query.map_err(|e| {
+        AppError::new(
+            Kind::BadRequest,
+            "invalid_query",
+            format!(
+                "{}; the only parameter is upgrade=true|false",
+                e.body_text()
+            ),
+        )
+    })?;
+    if !has_content_type(&headers, "application/toml")
+        && !has_content_type(&headers, "application/json")
+    {
+        return Err(AppError::new(
+            Kind::BadRequest,
+            "unsupported_media_type",
+            "the body must be a connector definition with Content-Type: application/toml or application/json",
+        )
+        .into());
+    }
+    let bytes = body.map_err(|rejection| {
+        super::json::body_rejection(
+            &rejection,
+            AppError::new(
+                Kind::TooLarge,
+                "body_too_large",
+                "the definition is larger than this endpoint accepts",
+            ),
+        )
+    })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| AppError::invalid("definition", "the definition is not UTF-8 text"))?;
+    let installed = app
+        .connections
+        .install_connector(text, query.upgrade)
+        .await?;
+    let c = app.connections.connector_or_404(&installed.id)?;
+    let status = if installed.replaced {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(connector_json(&app, &c).await)))
+}
+
+/// `DELETE /api/v1/connectors/{id}`: remove an installed connector that no
+/// connection or card uses.
+pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    app.connections.delete_connector(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
