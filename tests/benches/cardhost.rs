@@ -272,7 +272,7 @@ impl InProcessHost {
             "CARDHOST_CACHE_DIR".into(),
             shared_cache_dir().display().to_string(),
         );
-        let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
+        let settings = Settings::from_lookup(move |k| env.get(k).cloned()).expect("settings");
         let app = App::start(settings).await.expect("host starts");
         let router = cardhost::api::router(app.clone());
         tokio::spawn(async move {
@@ -455,7 +455,7 @@ async fn noop_card(host: &InProcessHost, goals: &mut Goals) {
     let card = host
         .app
         .runtime
-        .load(&bytes, &host.app.settings.asana.known_scopes)
+        .load(&bytes)
         .await
         .expect("the hostile card loads");
     let runtime = host.app.runtime.clone();
@@ -499,7 +499,6 @@ async fn compile_and_cached_load(host: &InProcessHost) {
         .find(|c| c.id == "asana.read-user")
         .expect("Read User is built in")
         .wasm;
-    let scopes = host.app.settings.asana.known_scopes.clone();
     let fresh = |cache_dir: Option<PathBuf>| {
         let config = RuntimeConfig {
             cache_dir,
@@ -512,21 +511,21 @@ async fn compile_and_cached_load(host: &InProcessHost) {
     for _ in 0..COMPILES {
         let runtime = fresh(None);
         let t = Instant::now();
-        runtime.load(wasm, &scopes).await.expect("Read User loads");
+        runtime.load(wasm).await.expect("Read User loads");
         compile.push(ms(t.elapsed()));
     }
     Stats::of(compile).line("compile_ms");
 
     let cache = tempfile::tempdir().expect("temp dir");
     fresh(Some(cache.path().to_path_buf()))
-        .load(wasm, &scopes)
+        .load(wasm)
         .await
         .expect("Read User compiles into the cache");
     let mut cached = Vec::new();
     for _ in 0..CACHED_LOADS {
         let runtime = fresh(Some(cache.path().to_path_buf()));
         let t = Instant::now();
-        runtime.load(wasm, &scopes).await.expect("Read User loads");
+        runtime.load(wasm).await.expect("Read User loads");
         cached.push(ms(t.elapsed()));
     }
     Stats::of(cached).line("cached_load_ms");

@@ -20,7 +20,7 @@ pub async fn run_with_token(
     token: &str,
 ) -> RunReport {
     let grant = Grant {
-        connector: Arc::new(host.app.settings.asana.clone()),
+        connector: host.connector("asana"),
         credentials: Arc::new(StaticCredentials::new(Some(token.to_string().into()), None)),
         allow_service_account: card.manifest().uses_service_account,
         deadline: Instant::now() + host.app.runtime.config().timeout,
@@ -41,7 +41,7 @@ async fn hostile(host: &Host) -> LoadedCard {
         std::fs::read(format!("{CARDS_DIR}/hostile_card.wasm")).expect("the hostile card is built");
     host.app
         .runtime
-        .load(&bytes, &host.app.settings.asana.known_scopes)
+        .load(&bytes)
         .await
         .expect("the hostile card loads")
 }

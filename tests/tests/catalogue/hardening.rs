@@ -443,14 +443,12 @@ async fn the_cache_is_private_and_loads_only_what_this_host_wrote() {
 
     // A cache another user owns is refused (only root can set that up).
     if std::os::unix::fs::chown(&cache, Some(65534), None).is_ok() {
-        let settings = cardhost::config::Settings::from_lookup(|k| {
-            let mut env: std::collections::HashMap<String, String> =
-                crate::common::fake_env(&fake).into_iter().collect();
-            env.insert("CARDHOST_DATA_DIR".into(), data.display().to_string());
-            env.insert("CARDHOST_CACHE_DIR".into(), cache_env.clone());
-            env.get(k).cloned()
-        })
-        .unwrap();
+        let mut env: std::collections::HashMap<String, String> =
+            crate::common::fake_env(&fake).into_iter().collect();
+        env.insert("CARDHOST_DATA_DIR".into(), data.display().to_string());
+        env.insert("CARDHOST_CACHE_DIR".into(), cache_env.clone());
+        let settings =
+            cardhost::config::Settings::from_lookup(move |k| env.get(k).cloned()).unwrap();
         let err = cardhost::app::App::start(settings)
             .await
             .err()
@@ -481,6 +479,7 @@ async fn only_installed_cards_are_cached_and_unused_artifacts_are_pruned() {
     assert_eq!(artifacts(&cache), builtins);
 
     let hostile = card_bytes("hostile_card");
+    crate::install_test_connector(&host).await;
     let (status, body) = install(&host, hostile.clone(), false).await;
     assert_eq!(status, 201, "{body}");
     assert!(has_artifact_of(&cache, &hostile));

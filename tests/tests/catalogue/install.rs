@@ -13,6 +13,13 @@ async fn a_valid_card_installs_lists_and_runs() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
 
+    // A card of a connector the host does not have is refused, and says so.
+    let (status, body) = install(&host, card_bytes("hostile_card"), false).await;
+    assert_eq!(status, 422, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("\"test\"") && message.contains("install the connector"), "{body}");
+
+    crate::install_test_connector(&host).await;
     let (status, body) = install(&host, card_bytes("hostile_card"), false).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["card"]["id"], "test.hostile");
@@ -124,6 +131,7 @@ async fn invalid_components_are_refused_with_400() {
         "a 1 MiB body is read, then refused as invalid: {body}"
     );
 
+    crate::install_test_connector(&host).await;
     let (status, body) = install(&host, card_bytes("hostile_card"), false).await;
     assert_eq!(status, 201, "{body}");
     let after = host.get("/cards").await.1["data"].as_array().unwrap().len();

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod connectors;
 mod hardening;
 mod install;
 mod restart;
@@ -59,6 +60,43 @@ pub async fn install(host: &Host, bytes: Vec<u8>, upgrade: bool) -> (u16, Value)
     status_json(request.send().await.expect("request")).await
 }
 
+/// The definition of the `test` connector the test cards (`test.hostile`,
+/// ...) belong to; nothing calls its API.
+pub const TEST_CONNECTOR: &str = r#"
+id = "test"
+name = "Test"
+description = "The connector of the test-only cards."
+
+[api]
+base_url = "https://api.test.example"
+
+[auth.token]
+label = "Test token"
+description = "Any token."
+
+[whoami]
+path = "/me"
+account = { id = ["/id"], name = ["/name"] }
+"#;
+
+/// POST a connector definition (TOML) to `/api/v1/connectors`.
+pub async fn install_connector(host: &Host, toml: &str, upgrade: bool) -> (u16, Value) {
+    let mut request = host
+        .api(reqwest::Method::POST, "/connectors")
+        .header("content-type", "application/toml")
+        .body(toml.to_string());
+    if upgrade {
+        request = request.query(&[("upgrade", "true")]);
+    }
+    status_json(request.send().await.expect("request")).await
+}
+
+/// Install the `test` connector, so that the test cards install.
+pub async fn install_test_connector(host: &Host) {
+    let (status, body) = install_connector(host, TEST_CONNECTOR, false).await;
+    assert_eq!(status, 201, "{body}");
+}
+
 /// The error code of an error response.
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
@@ -67,7 +105,7 @@ pub fn code(body: &Value) -> &str {
 /// Run a loaded card with the fake's token; its output.
 pub async fn run_loaded(host: &Host, card: &LoadedCard, input: Value) -> Value {
     let grant = Grant {
-        connector: Arc::new(host.app.settings.asana.clone()),
+        connector: host.connector("asana"),
         credentials: Arc::new(StaticCredentials::new(
             Some(seed::PAT.to_string().into()),
             None,

@@ -25,11 +25,10 @@ async fn generated() -> std::collections::BTreeMap<String, serde_json::Value> {
     };
     let runtime =
         Runtime::new(config, HttpCapability::new(HttpLimits::default()).unwrap()).expect("runtime");
-    let scopes: Vec<String> = cardhost::connectors::asana::SCOPES
-        .iter()
-        .map(|(s, _)| s.to_string())
-        .collect();
-    let catalogue = Catalogue::with_builtins(&runtime, &scopes)
+    let registry = cardhost::connectors::Registry::new(
+        cardhost::connectors::Connector::builtins(&|_| None).expect("built-in connectors"),
+    );
+    let catalogue = Catalogue::with_builtins(&runtime, &registry)
         .await
         .expect("the built-in cards load");
     generate(&catalogue).await

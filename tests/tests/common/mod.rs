@@ -11,6 +11,15 @@ use cardhost::config::Settings;
 use cardhost_tests::fake_asana::{seed, FakeAsana};
 use serde_json::Value;
 
+/// The built-in connector `id`, as a host without env overrides resolves it.
+pub fn builtin_connector(id: &str) -> cardhost::connectors::Connector {
+    cardhost::connectors::Connector::builtins(&|_| None)
+        .expect("the built-in connectors resolve")
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no built-in connector {id}"))
+}
+
 /// The API key the test hosts use (a host refuses keys under 32 characters).
 pub const API_KEY: &str = "test-api-key-0123456789-abcdefghijklmnop";
 
@@ -98,7 +107,7 @@ impl Host {
         for (k, v) in extra {
             env.insert(k.to_string(), v.to_string());
         }
-        let mut settings = Settings::from_lookup(|k| env.get(k).cloned())?;
+        let mut settings = Settings::from_lookup(move |k| env.get(k).cloned())?;
         settings.resolve_api_key()?;
         let app = App::start(settings).await?;
         let router = cardhost::api::router(app.clone());
@@ -122,6 +131,14 @@ impl Host {
             _tmp: None,
             server,
         })
+    }
+
+    /// The host's connector `id` (with the env overrides pointing at fakes).
+    pub fn connector(&self, id: &str) -> std::sync::Arc<cardhost::connectors::Connector> {
+        self.app
+            .registry
+            .get(id)
+            .unwrap_or_else(|| panic!("no connector {id}"))
     }
 
     /// The key this host was started with (from the env or its key file).

@@ -164,7 +164,7 @@ async fn a_wrong_master_key_fails_at_start() {
     settings_env.insert("CARDHOST_DATA_DIR".into(), dir.path().display().to_string());
     settings_env.insert("CARDHOST_MASTER_KEY".into(), "bb".repeat(32));
     let settings =
-        cardhost::config::Settings::from_lookup(|k| settings_env.get(k).cloned()).unwrap();
+        cardhost::config::Settings::from_lookup(move |k| settings_env.get(k).cloned()).unwrap();
     let err = cardhost::app::App::start(settings)
         .await
         .err()

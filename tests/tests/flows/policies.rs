@@ -90,7 +90,7 @@ async fn an_output_that_breaks_its_schema_fails_the_run() {
     let card = host
         .app
         .runtime
-        .load(&bytes, &host.app.settings.asana.known_scopes)
+        .load(&bytes)
         .await
         .unwrap();
     let report = host
