@@ -12,6 +12,7 @@
 //! - [`http`]: the raw authorized HTTP capability (the host attaches the
 //!   credential; a card never sees one);
 //! - [`asana`]: a typed Asana client over it;
+//! - [`github`]: a typed GitHub client over it;
 //! - [`CardError`]: the contract's error record, with constructors.
 //!
 //! ```ignore
@@ -58,6 +59,7 @@ pub mod bindings;
 pub mod card;
 pub mod context;
 pub mod error;
+pub mod github;
 pub mod http;
 pub mod input;
 pub mod prelude;

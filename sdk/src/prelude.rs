@@ -2,6 +2,7 @@
 
 pub use crate::asana::{self, Asana, AsanaError, Compact, Page};
 pub use crate::export_card;
+pub use crate::github::{self, GitHub, GitHubError};
 pub use crate::http::{Credential, Http, Method, Request, Response};
 pub use crate::{Card, CardError, Context, ErrorKind, HttpError, Level};
 pub use schemars::{self, JsonSchema};
