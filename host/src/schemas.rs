@@ -5,6 +5,7 @@
 //! cards/<card id>.input.json    a built-in card's input
 //! cards/<card id>.output.json   a built-in card's output
 //! card-manifest.json            a card's manifest (`runtime::Manifest`)
+//! connector.json                a connector package's definition (`connector.toml`)
 //! flows/definition.json         a flow definition (the body of POST/PUT /api/v1/flows)
 //! rest/<body>.json              the other REST request bodies
 //! ```
@@ -47,6 +48,10 @@ pub async fn generate(catalogue: &Catalogue) -> BTreeMap<String, Value> {
         (
             "card-manifest.json",
             schema_of::<crate::runtime::Manifest>(),
+        ),
+        (
+            "connector.json",
+            schema_of::<crate::connectors::ConnectorDefinition>(),
         ),
         (
             "flows/definition.json",

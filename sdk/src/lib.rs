@@ -1,7 +1,7 @@
 //! What a cardhost card author depends on.
 //!
 //! A card is a WebAssembly component (world `card-world` of
-//! `schemas/wit/card.wit`) built from a Rust crate for `wasm32-wasip2`. The
+//! `schemas/wit/since_v0.1.0/card.wit`) built from a Rust crate for `wasm32-wasip2`. The
 //! sdk gives it:
 //!
 //! - [`Card`] and [`export_card!`]: implement the trait with typed input and

@@ -1,4 +1,4 @@
-//! `/api/v1/settings/{connector}`: org-level app credentials (seed 002).
+//! `/api/v1/settings/{connector}`: org-level app credentials of a connector.
 
 use axum::extract::{Path, State};
 use axum::Json;

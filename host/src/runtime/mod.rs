@@ -41,7 +41,7 @@ use manifest::CheckedManifest;
 pub use manifest::Manifest;
 use state::RunState;
 
-/// The version of the card contract (`schemas/wit`) this host runs.
+/// The version of the card contract (`schemas/wit/since_v0.1.0/`) this host runs.
 pub const WORLD_VERSION: &str = "0.1.0";
 /// The interface a card must export, with its version.
 pub const CARD_EXPORT: &str = "cardhost:card/card@0.1.0";

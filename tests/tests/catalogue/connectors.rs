@@ -54,7 +54,7 @@ async fn a_connector_installs_persists_and_is_removed_when_unused() {
     let (status, body) = install_connector(&host, TEST_CONNECTOR, false).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["builtin"], false);
-    assert_eq!(body["auth_methods"][0]["type"], "token");
+    assert_eq!(body["auth_methods"][1]["type"], "token");
     let (status, body) = install_connector(&host, TEST_CONNECTOR, false).await;
     assert_eq!((status, code(&body)), (409, "connector_exists"), "{body}");
     let changed = TEST_CONNECTOR.replace("The connector of", "Still the connector of");

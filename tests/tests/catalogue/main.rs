@@ -70,6 +70,14 @@ description = "The connector of the test-only cards."
 [api]
 base_url = "https://api.test.example"
 
+[auth.oauth2]
+authorize_url = "https://test.example/authorize"
+token_url = "https://test.example/token"
+client_auth = "request_body"
+default_scopes = { from = "cards", scopes = [] }
+revoke = { url = "https://test.example/revoke", method = "POST", client_auth = "request_body", body = "form", token = "refresh_token", token_field = "token" }
+scopes = { default = "Everything" }
+
 [auth.token]
 label = "Test token"
 description = "Any token."

@@ -1,7 +1,7 @@
 //! A test-only card (`test.future`) of card contract version 0.2.0, which
 //! this host does not support: the catalogue must refuse to install it with
 //! `unsupported_world`. Its WIT (`wit/card.wit`) is a copy of
-//! `schemas/wit/card.wit` with only the package version changed.
+//! `schemas/wit/since_v0.1.0/card.wit` with only the package version changed.
 
 // Natively (workspace builds and clippy) nothing is exported, so nothing is used.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

@@ -9,7 +9,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 wit_bindgen::generate!({
-    path: "../../../schemas/wit",
+    path: "../../../schemas/wit/since_v0.1.0",
     world: "card-world",
 });
 

@@ -1,12 +1,12 @@
-//! Host-side bindings of the card contract (`schemas/wit/card.wit`) and the
+//! Host-side bindings of contract 0.1.0 (`schemas/wit/since_v0.1.0/`) and the
 //! host's implementation of the two things a card imports: the authorized
 //! HTTP capability and the log function.
 
-use super::state::RunState;
+use crate::runtime::state::RunState;
 use crate::capability::{self, CredentialKind};
 
 wasmtime::component::bindgen!({
-    path: "../schemas/wit",
+    path: "../schemas/wit/since_v0.1.0",
     world: "card-world",
     imports: { default: async },
     exports: { default: async },
@@ -83,10 +83,10 @@ fn answer(
 impl wit_log::Host for RunState {
     async fn log(&mut self, level: wit_log::Level, message: String) {
         let level = match level {
-            wit_log::Level::Debug => super::LogLevel::Debug,
-            wit_log::Level::Info => super::LogLevel::Info,
-            wit_log::Level::Warn => super::LogLevel::Warn,
-            wit_log::Level::Error => super::LogLevel::Error,
+            wit_log::Level::Debug => crate::runtime::LogLevel::Debug,
+            wit_log::Level::Info => crate::runtime::LogLevel::Info,
+            wit_log::Level::Warn => crate::runtime::LogLevel::Warn,
+            wit_log::Level::Error => crate::runtime::LogLevel::Error,
         };
         self.log(level, message);
     }
