@@ -4,3 +4,4 @@
 
 pub mod contract;
 pub mod fake_asana;
+pub mod fake_github;
