@@ -574,8 +574,20 @@ impl<'a> GitHub<'a> {
         query: &[(&str, &str)],
         max_items: usize,
     ) -> Result<(Vec<T>, bool), GitHubError> {
+        self.get_at_most_by(path, query, max_items, MAX_PER_PAGE)
+    }
+
+    /// [`GitHub::get_at_most`] asking for at most `page_size` items a page
+    /// (1 to 100): smaller pages mean more requests, each answered sooner.
+    pub fn get_at_most_by<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        max_items: usize,
+        page_size: usize,
+    ) -> Result<(Vec<T>, bool), GitHubError> {
         let max_items = max_items.max(1);
-        let per_page = max_items.min(MAX_PER_PAGE);
+        let per_page = max_items.min(page_size.clamp(1, MAX_PER_PAGE));
         let per_page_text = per_page.to_string();
         let mut query = query.to_vec();
         query.push(("per_page", per_page_text.as_str()));
@@ -1288,16 +1300,7 @@ mod tests {
             assert!(login("owner", good).is_ok(), "{good}");
         }
         assert_eq!(login("owner", " mona ").unwrap(), "mona");
-        for bad in [
-            "",
-            " ",
-            "-a",
-            "a.b",
-            "../x",
-            "me/x",
-            "ü",
-            &"x".repeat(40),
-        ] {
+        for bad in ["", " ", "-a", "a.b", "../x", "me/x", "ü", &"x".repeat(40)] {
             let e = login("owner", bad).unwrap_err();
             assert_eq!(
                 (e.kind, e.field.as_deref()),

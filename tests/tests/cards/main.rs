@@ -6,6 +6,7 @@
 mod common;
 
 mod create_task;
+mod github;
 mod read_user;
 mod sandbox;
 mod scopes;

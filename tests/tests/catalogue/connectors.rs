@@ -31,7 +31,10 @@ async fn the_builtin_connectors_are_listed_with_their_auth_methods() {
     let github = list.iter().find(|c| c["id"] == "github").unwrap();
     let oauth = &github["auth_methods"][0];
     assert_eq!(oauth["pkce"], true);
-    assert_eq!(oauth["refresh_tokens"], false, "OAuth apps get no refresh token");
+    assert_eq!(
+        oauth["refresh_tokens"], false,
+        "OAuth apps get no refresh token"
+    );
     assert_eq!(oauth["revoke"]["method"], "DELETE");
     assert_eq!(oauth["revoke"]["client_auth"], "basic");
     assert!(oauth["scope_implies"]["repo"]
@@ -68,7 +71,10 @@ async fn a_connector_installs_persists_and_is_removed_when_unused() {
     let r = delete("/connectors/test").await.unwrap();
     let (status, body) = crate::common::status_json(r).await;
     assert_eq!((status, code(&body)), (409, "connector_in_use"), "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("test.hostile"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("test.hostile"));
 
     // It survives a restart, and so does its card.
     let host = {
@@ -122,7 +128,10 @@ async fn a_bad_definition_is_refused_naming_its_field_and_nothing_is_kept() {
             "whoami.path",
         ),
         (
-            TEST_CONNECTOR.replace("[whoami]", "[settings]\naccess_token = [\"ASANA_TOKEN\"]\n\n[whoami]"),
+            TEST_CONNECTOR.replace(
+                "[whoami]",
+                "[settings]\naccess_token = [\"ASANA_TOKEN\"]\n\n[whoami]",
+            ),
             "settings",
         ),
         (
@@ -132,7 +141,10 @@ async fn a_bad_definition_is_refused_naming_its_field_and_nothing_is_kept() {
     ];
     for (definition, field) in cases {
         let (status, body) = install_connector(&host, &definition, false).await;
-        assert!(matches!(status, 400 | 409 | 422), "{field}: {status} {body}");
+        assert!(
+            matches!(status, 400 | 409 | 422),
+            "{field}: {status} {body}"
+        );
         assert_eq!(body["error"]["field"], field, "{body}");
     }
     let (status, body) = install_connector(&host, "id = ", false).await;
@@ -146,5 +158,9 @@ async fn a_bad_definition_is_refused_naming_its_field_and_nothing_is_kept() {
         .unwrap();
     assert_eq!(r.status(), 400);
     let (_, list) = host.get("/connectors").await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 2, "nothing was installed");
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        2,
+        "nothing was installed"
+    );
 }

@@ -17,7 +17,10 @@ async fn a_valid_card_installs_lists_and_runs() {
     let (status, body) = install(&host, card_bytes("hostile_card"), false).await;
     assert_eq!(status, 422, "{body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("\"test\"") && message.contains("install the connector"), "{body}");
+    assert!(
+        message.contains("\"test\"") && message.contains("install the connector"),
+        "{body}"
+    );
 
     crate::install_test_connector(&host).await;
     let (status, body) = install(&host, card_bytes("hostile_card"), false).await;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use cardhost::app::App;
 use cardhost::config::Settings;
 use cardhost_tests::fake_asana::{seed, FakeAsana};
+use cardhost_tests::fake_github::{seed as github_seed, FakeGitHub};
 use serde_json::Value;
 
 /// The built-in connector `id`, as a host without env overrides resolves it.
@@ -56,6 +57,22 @@ pub fn fake_env(fake: &FakeAsana) -> Vec<(String, String)> {
     env
 }
 
+/// The env keys pointing a host at a fake GitHub, with the fake's seeded
+/// OAuth app as the connector's app.
+pub fn github_env(github: &FakeGitHub) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = github
+        .cardhost_env()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    env.push(("GITHUB_CLIENT_ID".into(), github_seed::CLIENT_ID.into()));
+    env.push((
+        "GITHUB_CLIENT_SECRET".into(),
+        github_seed::CLIENT_SECRET.into(),
+    ));
+    env
+}
+
 /// A cardhost serving on a random loopback port.
 pub struct Host {
     pub app: App,
@@ -72,6 +89,16 @@ impl Host {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = tmp.path().to_path_buf();
         let mut host = Host::start_in(fake, &dir, &[]).await;
+        host._tmp = Some(tmp);
+        host
+    }
+
+    /// A host with a fresh data dir pointed at a fake Asana and a fake GitHub.
+    pub async fn start_with_github(fake: &FakeAsana, github: &FakeGitHub) -> Host {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let env = github_env(github);
+        let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut host = Host::start_in(fake, tmp.path(), &extra).await;
         host._tmp = Some(tmp);
         host
     }
@@ -223,6 +250,29 @@ impl Host {
         let (status, body) = self.post("/connections", body).await;
         assert_eq!(status, 201, "{body}");
         body["connection"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// A GitHub connection on a personal access token; its id.
+    pub async fn github_token_connection(&self, nickname: &str, token: &str) -> String {
+        let body =
+            serde_json::json!({"connector": "github", "nickname": nickname, "access_token": token});
+        let (status, body) = self.post("/connections", body).await;
+        assert_eq!(status, 201, "{body}");
+        body["connection"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// A GitHub OAuth connection, consent approved at the fake; its id and
+    /// the authorize URL it started from.
+    pub async fn github_oauth_connection(&self, nickname: &str) -> (String, String) {
+        let body = serde_json::json!({"connector": "github", "nickname": nickname});
+        let (status, body) = self.post("/connections", body).await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["connection"]["id"].as_str().unwrap().to_string();
+        let url = body["authorize_url"].as_str().unwrap().to_string();
+        let callback = self.approve(&url).await;
+        let r = self.client.get(&callback).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        (id, url)
     }
 
     /// Run a card over REST.

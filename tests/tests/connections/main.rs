@@ -8,6 +8,7 @@ mod common;
 
 mod bad_input;
 mod data_dir;
+mod github;
 mod guessing;
 mod lifecycle;
 mod no_borrowing;

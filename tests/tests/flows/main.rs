@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cross_connector;
 mod history;
 mod limits;
 mod policies;

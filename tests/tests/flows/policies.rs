@@ -87,12 +87,7 @@ async fn an_output_that_breaks_its_schema_fails_the_run() {
         cardhost::runtime::builtin::CARDS_DIR
     ))
     .unwrap();
-    let card = host
-        .app
-        .runtime
-        .load(&bytes)
-        .await
-        .unwrap();
+    let card = host.app.runtime.load(&bytes).await.unwrap();
     let report = host
         .app
         .runtime

@@ -146,7 +146,7 @@ fn validates_before_any_call() {
         (ok(json!({"title": "  "})), "title"),
         (ok(json!({"assignees": eleven})), "assignees"),
         (
-            ok(json!({"assignees": ["mona", "bad_login"]})),
+            ok(json!({"assignees": ["mona", "bad login"]})),
             "assignees[1]",
         ),
         (ok(json!({"assignees": ["mona", ""]})), "assignees[1]"),

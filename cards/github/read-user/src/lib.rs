@@ -14,6 +14,10 @@ struct Input {
     /// The most organizations to list, 1 to 1000 (default 100).
     #[schemars(range(min = 1, max = 1000))]
     max_organizations: Option<u32>,
+    /// How many organizations each request asks GitHub for, 1 to 100
+    /// (default 100); the card follows the `Link` header's next pages.
+    #[schemars(range(min = 1, max = 100))]
+    page_size: Option<u32>,
 }
 
 /// An organization the user belongs to.
@@ -75,6 +79,11 @@ impl Card for ReadUser {
             let why = "`max_organizations` must be between 1 and 1000";
             return Err(CardError::invalid_input("max_organizations", why));
         }
+        let page_size = input.page_size.unwrap_or(100);
+        if !(1..=100).contains(&page_size) {
+            let why = "`page_size` must be between 1 and 100";
+            return Err(CardError::invalid_input("page_size", why));
+        }
         let gh = GitHub::new(ctx);
         let mut user: User = match input.username.as_deref().map(str::trim) {
             None | Some("me") => gh.get("/user", &[])?,
@@ -88,7 +97,8 @@ impl Card for ReadUser {
         };
         if input.include_organizations {
             let path = format!("/users/{}/orgs", github::path_segment(&user.login));
-            let (orgs, truncated) = gh.get_at_most(&path, &[], max as usize)?;
+            let (orgs, truncated) =
+                gh.get_at_most_by(&path, &[], max as usize, page_size as usize)?;
             (user.organizations, user.organizations_truncated) = (Some(orgs), Some(truncated));
         }
         Ok(user)

@@ -165,13 +165,15 @@ fn refuses_bad_input_before_any_call() {
     for (input, field) in [
         (json!({"username": ""}), "username"),
         (json!({"username": "-octocat"}), "username"),
-        (json!({"username": "octo--cat"}), "username"),
-        (json!({"username": "octo_cat"}), "username"),
+        (json!({"username": "octo.cat"}), "username"),
+        (json!({"username": "octo cat"}), "username"),
         (json!({"username": "../orgs/github"}), "username"),
         (json!({"username": "x".repeat(40)}), "username"),
         (json!({"max_organizations": 0}), "max_organizations"),
         (json!({"max_organizations": 1001}), "max_organizations"),
         (json!({"max_organizations": -1}), "max_organizations"),
+        (json!({"page_size": 0}), "page_size"),
+        (json!({"page_size": 101}), "page_size"),
         (
             json!({"include_organizations": "yes"}),
             "include_organizations",

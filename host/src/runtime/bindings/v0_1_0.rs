@@ -2,8 +2,8 @@
 //! host's implementation of the two things a card imports: the authorized
 //! HTTP capability and the log function.
 
-use crate::runtime::state::RunState;
 use crate::capability::{self, CredentialKind};
+use crate::runtime::state::RunState;
 
 wasmtime::component::bindgen!({
     path: "../schemas/wit/since_v0.1.0",
