@@ -13,11 +13,11 @@ use crate::config::Settings;
 use crate::connections::Connections;
 use crate::connectors::Registry;
 use crate::error::{AppError, Kind};
-use crate::flows::{FlowTasks, History, Retention};
+use crate::flows::{FlowTasks, Retention};
 use crate::oauth::OAuthHttp;
 use crate::runtime::catalogue::Catalogue;
 use crate::runtime::{CardErrorKind, LoadedCard, LogLine, RunContext, RunError, Runtime};
-use crate::store::{ConnectionStatus, Store};
+use crate::store::{ConnectionStatus, FlowStore, Store};
 
 /// Everything the host runs on.
 #[derive(Clone)]
@@ -33,7 +33,7 @@ pub struct App {
     /// How much run history each flow keeps.
     pub retention: Retention,
     /// Flows and their runs.
-    pub history: History,
+    pub history: Arc<dyn FlowStore>,
 }
 
 /// A card run as the API reports it.
@@ -118,7 +118,7 @@ impl App {
         let runtime = Arc::new(Runtime::new(settings.runtime.clone(), http.clone())?);
         let scopes = settings.asana.known_scopes.clone();
         let started = Instant::now();
-        let catalogue = Arc::new(Catalogue::open(runtime.clone(), store.clone(), scopes).await?);
+        let catalogue = Arc::new(Catalogue::open(runtime.clone(), store.cards(), scopes).await?);
         tracing::info!(
             cards = catalogue.all().await.len(),
             ms = started.elapsed().as_millis() as u64,
@@ -132,7 +132,7 @@ impl App {
             OAuthHttp::new()?,
             catalogue.clone(),
         );
-        let history = History::new(store.clone());
+        let history = store.flows();
         let interrupted = history.mark_interrupted().await?;
         if interrupted > 0 {
             tracing::warn!(

@@ -3,7 +3,6 @@
 //! error policy; every run is kept in the flow's execution history.
 
 pub mod engine;
-pub mod history;
 pub mod limits;
 pub mod model;
 pub mod redact;
@@ -18,7 +17,7 @@ use tokio::task::JoinSet;
 
 use crate::app::App;
 use crate::error::{AppError, Kind};
-pub use history::{History, Retention};
+pub use crate::store::Retention;
 pub use model::{
     ErrorPolicy, Flow, FlowDefinition, FlowRun, RunFlowRequest, RunStatus, StepDefinition,
 };
@@ -105,7 +104,7 @@ impl App {
 
     /// Every flow.
     pub fn flows(&self) -> Result<Vec<Flow>, AppError> {
-        self.history.list_flows()
+        Ok(self.history.list_flows()?)
     }
 
     /// Delete a flow with its versions and history.
@@ -204,7 +203,16 @@ impl App {
                 "limit must be between 1 and 100",
             ));
         }
-        self.history.list_runs(id, limit, after)
+        let page = self.history.list_runs(id, limit, after)?.ok_or_else(|| {
+            AppError::invalid(
+                "after",
+                format!(
+                    "no run {:?} in this flow's history",
+                    after.unwrap_or_default()
+                ),
+            )
+        })?;
+        Ok((page.runs, page.next_after))
     }
 
     /// One run of a flow.
