@@ -8,6 +8,7 @@
 pub mod api;
 pub mod app;
 pub mod capability;
+pub mod cards;
 pub mod cli_flows;
 pub mod cli_rest;
 pub mod config;

@@ -304,7 +304,7 @@ async fn run(
     let (output, error) = match connection {
         Some(conn) => {
             let app = App::start(settings).await.map_err(explain_lock)?;
-            let run = app.run_card(card_id, conn, &input).await?;
+            let run = app.runner.run(card_id, conn, &input).await?;
             (
                 run.output,
                 run.error.map(|e| format!("{} ({})", e.message, e.code)),
