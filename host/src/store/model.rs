@@ -104,7 +104,7 @@ impl Connection {
     }
 }
 
-/// The secrets of a connection. Sealed at rest; unsealed only by `Store::get_secrets`.
+/// The secrets of a connection. Sealed at rest; unsealed only by `ConnectionStore::get_secrets`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Secrets {
     pub access_token: Option<SecretString>,
