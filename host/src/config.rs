@@ -100,7 +100,7 @@ pub struct Settings {
     /// keys after the host started.
     pub env: Env,
     /// How much run history each flow keeps.
-    pub retention: crate::flows::Retention,
+    pub retention: crate::store::Retention,
     /// Limits of the HTTP capability every run is held to.
     pub http: crate::capability::HttpLimits,
 }
@@ -181,7 +181,7 @@ impl Settings {
                 get(keys::REFRESH_MARGIN_SECS),
                 300,
             )?),
-            retention: crate::flows::Retention {
+            retention: crate::store::Retention {
                 max_runs: parse(
                     keys::RUN_RETENTION_COUNT,
                     get(keys::RUN_RETENTION_COUNT),

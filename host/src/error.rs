@@ -80,27 +80,9 @@ impl AppError {
     }
 }
 
-impl From<crate::store::StoreError> for AppError {
-    fn from(e: crate::store::StoreError) -> AppError {
-        use crate::store::StoreError as S;
-        match e {
-            S::NotFound { what, id } => AppError::not_found(what, &id),
-            S::DuplicateNickname { connector, nickname } => AppError::new(
-                Kind::Conflict,
-                "duplicate_nickname",
-                format!("a {connector} connection named {nickname:?} already exists; choose another nickname"),
-            )
-            .field("nickname"),
-            S::AlreadyExists { what, id } => {
-                AppError::new(Kind::Conflict, "already_exists", format!("{what} {id:?} already exists"))
-            }
-            S::Invalid(m) => AppError::new(Kind::BadRequest, "invalid_input", m),
-            S::Locked { .. } => AppError::new(Kind::Unavailable, "store_locked", e.to_string()),
-            other => AppError::internal("the store failed", other),
-        }
-    }
-}
-
+// Each error type maps to an `AppError` in a `From` impl beside it (e.g. `StoreError` in
+// `crate::store`, `InstallError` in `crate::runtime::catalogue`). `OAuthError`'s stays here until the
+// oauth module takes it in.
 impl From<crate::oauth::OAuthError> for AppError {
     fn from(e: crate::oauth::OAuthError) -> AppError {
         use crate::oauth::OAuthError as O;

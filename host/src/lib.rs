@@ -9,8 +9,8 @@
 pub mod api;
 pub mod app;
 pub mod capability;
-pub mod cli_flows;
-pub mod cli_rest;
+pub mod cards;
+pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod connectors;

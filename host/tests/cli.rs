@@ -1,6 +1,8 @@
-//! The `cardhost` command line, run as a process: connections on the data
-//! dir, a polite refusal when a server holds it, the listen check, the API
-//! key a first start makes, and the checks `serve` makes before it starts.
+//! The `cardhost` command line, run as a process: commands through the REST
+//! router on the data dir or of a running server, a polite refusal when a
+//! server holds the data dir, `run` finding its connection, the exit codes,
+//! the listen check, the API key a first start makes, and the checks `serve`
+//! makes before it starts.
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -12,12 +14,18 @@ use std::time::{Duration, Instant};
 const API_KEY: &str = "cli-test-key-0123456789-0123456789";
 
 fn cardhost(dir: &std::path::Path, args: &[&str]) -> Output {
+    cardhost_with(dir, &[], args)
+}
+
+/// `cardhost` on the data dir `dir` with extra env keys.
+fn cardhost_with(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cardhost"))
         .args(args)
         .env_clear()
         .env("CARDHOST_DATA_DIR", dir)
         .env("CARDHOST_MASTER_KEY", "cc".repeat(32))
         .env("CARDHOST_LOG", "warn")
+        .envs(env.iter().copied())
         .output()
         .expect("cardhost runs")
 }
@@ -31,7 +39,12 @@ fn lists_connections_of_a_new_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let out = cardhost(dir.path(), &["connections", "list"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).trim(), "[]");
+    // The answer of GET /api/v1/connections, as with --server.
+    assert!(
+        text(&out.stdout).contains("\"data\": []"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -64,15 +77,79 @@ fn a_bad_input_to_run_is_a_clear_error() {
         dir.path(),
         &["run", "asana.read-user", "--input", "{not json"],
     );
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("--input is not valid JSON"),
         "{}",
         text(&out.stderr)
     );
-    let out = cardhost(dir.path(), &["run", "asana.no-such-card"]);
+    // The API refuses an unknown card: exit 2, with its message and code.
+    let out = cardhost(
+        dir.path(),
+        &["run", "asana.no-such-card", "--connection", "any"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
     assert!(
-        text(&out.stderr).contains("no built-in card"),
+        err.contains("no card \"asana.no-such-card\"") && err.contains("(unknown_card)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_uses_the_only_connection_of_the_cards_connector() {
+    let dir = tempfile::tempdir().unwrap();
+    // An OAuth app, so that OAuth connections can be made without a provider.
+    let env = [
+        ("ASANA_CLIENT_ID", "1200000000000801"),
+        ("ASANA_CLIENT_SECRET", "cli-test-client-secret"),
+    ];
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", "asana.read-user", "--input", "{\"user\": \"me\"}"];
+        all.extend(args);
+        cardhost_with(dir.path(), &env, &all)
+    };
+    let create = |nickname: &str| {
+        let out = cardhost_with(
+            dir.path(),
+            &env,
+            &["connections", "create", "--nickname", nickname],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+
+    // None: it says how to make one.
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no asana connection") && err.contains("cardhost connections create"),
+        "{err}"
+    );
+
+    // One: the run goes to it, and the API refuses it until it is authorized.
+    create("Team");
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("connection \"Team\" is not authorized") && err.contains("(not_authorized)"),
+        "{err}"
+    );
+
+    // Two: it names them and asks for one.
+    create("Other");
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Team (") && err.contains("Other (") && err.contains("--connection"),
+        "{err}"
+    );
+    let out = run(&["--connection", "other"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("connection \"Other\" is not authorized"),
         "{}",
         text(&out.stderr)
     );
@@ -195,6 +272,9 @@ fn commands_go_through_a_running_server() {
     let (ok, _, err) = with_server(&["flows", "get", "no-such-flow"]);
     assert!(!ok);
     assert!(err.contains("HTTP 404"), "{err}");
+    let (ok, _, err) = with_server(&["run", "asana.read-user"]);
+    assert!(!ok);
+    assert!(err.contains("no asana connection"), "{err}");
     // The data dir is the server's: going around it is refused politely.
     let out = cardhost(dir.path(), &["flows", "list"]);
     assert!(!out.status.success());

@@ -351,7 +351,8 @@ fn read_user_input() -> Value {
 /// One Read User run; the time its HTTP call took inside the capability, in µs.
 async fn card_once(app: &App, conn: &str, input: &Value) -> f64 {
     let run = app
-        .run_card("asana.read-user", conn, input)
+        .runner
+        .run("asana.read-user", conn, input)
         .await
         .expect("the run starts");
     if let Some(e) = run.error {
@@ -686,7 +687,7 @@ async fn refresh_storm(fake: &FakeAsana, host: &InProcessHost, goals: &mut Goals
                 let (app, conn) = (host.app.clone(), conn.clone());
                 tokio::spawn(async move {
                     let input = read_user_input();
-                    matches!(app.run_card("asana.read-user", &conn, &input).await, Ok(r) if r.error.is_none())
+                    matches!(app.runner.run("asana.read-user", &conn, &input).await, Ok(r) if r.error.is_none())
                 })
             })
             .collect();

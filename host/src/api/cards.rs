@@ -68,7 +68,8 @@ pub async fn delete(State(app): State<App>, Path(card): Path<String>) -> ApiResu
         return Err(unknown(&card).into());
     }
     let users: Vec<String> = app
-        .flows()?
+        .flows
+        .list()?
         .into_iter()
         .filter(|f| f.definition.steps.iter().any(|s| s.card == card))
         .map(|f| format!("{} ({})", f.id, f.definition.name))
@@ -175,7 +176,7 @@ pub async fn run(
     Path(card): Path<String>,
     Body(req): Body<RunCard>,
 ) -> ApiResult<Response> {
-    let run = app.run_card(&card, &req.connection, &req.input).await?;
+    let run = app.runner.run(&card, &req.connection, &req.input).await?;
     Ok(match &run.error {
         None => Json(json!(run)).into_response(),
         Some(failure) => {

@@ -18,12 +18,12 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     Ok((
         StatusCode::CREATED,
-        Json(json!(app.create_flow(def).await?)),
+        Json(json!(app.flows.create(def).await?)),
     ))
 }
 
 pub async fn list(State(app): State<App>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "data": app.flows()? })))
+    Ok(Json(json!({ "data": app.flows.list()? })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,8 +38,8 @@ pub async fn get_one(
     Query(q): Query<VersionQuery>,
 ) -> ApiResult<Json<Value>> {
     let flow = match q.version {
-        Some(v) => app.flow_version(&id, v)?,
-        None => app.flow(&id)?,
+        Some(v) => app.flows.get_version(&id, v)?,
+        None => app.flows.get(&id)?,
     };
     Ok(Json(json!(flow)))
 }
@@ -49,11 +49,11 @@ pub async fn update(
     Path(id): Path<String>,
     Body(def): Body<FlowDefinition>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(app.update_flow(&id, def).await?)))
+    Ok(Json(json!(app.flows.update(&id, def).await?)))
 }
 
 pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    app.delete_flow(&id).await?;
+    app.flows.delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -62,7 +62,7 @@ pub async fn run(
     Path(id): Path<String>,
     Body(req): Body<RunFlowRequest>,
 ) -> ApiResult<Response> {
-    Ok(match app.run_flow(&id, req).await? {
+    Ok(match app.flows.run(&id, req).await? {
         Started::Done(run) => Json(json!(run)).into_response(),
         Started::Running(run_id) => (
             StatusCode::ACCEPTED,
@@ -85,7 +85,9 @@ pub async fn runs(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Value>> {
-    let (runs, next) = app.flow_runs(&id, q.limit.unwrap_or(20), q.after.as_deref())?;
+    let (runs, next) = app
+        .flows
+        .runs(&id, q.limit.unwrap_or(20), q.after.as_deref())?;
     Ok(Json(json!({ "data": runs, "next_after": next })))
 }
 
@@ -93,5 +95,5 @@ pub async fn run_one(
     State(app): State<App>,
     Path((id, run)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(app.flow_run(&id, &run)?)))
+    Ok(Json(json!(app.flows.get_run(&id, &run)?)))
 }

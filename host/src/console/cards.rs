@@ -15,8 +15,8 @@ use super::layout::{banner, error_page, html, render, sentence, status_badge, Fl
 use super::schema;
 use super::session::SessionCtx;
 use super::Console;
-use crate::app::CardRun;
 use crate::capability::HttpCall;
+use crate::cards::CardRun;
 use crate::error::AppError;
 use crate::runtime::{LoadedCard, LogLine};
 use crate::store::{Connection, ConnectionStatus};
@@ -95,7 +95,7 @@ pub(crate) async fn detail(
     Path(card): Path<String>,
     Query(form): Query<RunForm>,
 ) -> Response {
-    let card = match console.app.card(&card).await {
+    let card = match console.app.runner.card(&card).await {
         Ok(c) => c,
         Err(e) => return error_page(&ctx, Nav::Cards, "Card not found", &e),
     };
@@ -125,7 +125,7 @@ pub(crate) async fn run(
     Path(card): Path<String>,
     Form(form): Form<RunForm>,
 ) -> Response {
-    let card = match console.app.card(&card).await {
+    let card = match console.app.runner.card(&card).await {
         Ok(c) => c,
         Err(e) => return error_page(&ctx, Nav::Cards, "Card not found", &e),
     };
@@ -165,7 +165,7 @@ pub(crate) async fn run(
         );
     }
     let id = card.manifest().id.clone();
-    match console.app.run_card(&id, &form.connection, &input).await {
+    match console.app.runner.run(&id, &form.connection, &input).await {
         Ok(run) => card_page(
             &console,
             &ctx,

@@ -61,7 +61,7 @@ pub(crate) async fn list(
     State(console): State<Console>,
     Extension(ctx): Extension<SessionCtx>,
 ) -> Response {
-    let flows = match console.app.flows() {
+    let flows = match console.app.flows.list() {
         Ok(f) => f,
         Err(e) => return error_page(&ctx, Nav::Flows, "Flow runs", &e),
     };
@@ -70,7 +70,8 @@ pub(crate) async fn list(
         .map(|f| {
             console
                 .app
-                .flow_runs(&f.id, 1, None)
+                .flows
+                .runs(&f.id, 1, None)
                 .ok()
                 .and_then(|(runs, _)| runs.into_iter().next())
         })
@@ -133,11 +134,11 @@ pub(crate) async fn history(
     Path(id): Path<String>,
     Query(q): Query<HistoryQuery>,
 ) -> Response {
-    let flow = match console.app.flow(&id) {
+    let flow = match console.app.flows.get(&id) {
         Ok(f) => f,
         Err(e) => return error_page(&ctx, Nav::Flows, "Flow not found", &e),
     };
-    let (runs, next) = match console.app.flow_runs(&id, PAGE, q.after.as_deref()) {
+    let (runs, next) = match console.app.flows.runs(&id, PAGE, q.after.as_deref()) {
         Ok(page) => page,
         Err(e) => return error_page(&ctx, Nav::Flows, "Flow runs", &e),
     };
@@ -208,11 +209,11 @@ pub(crate) async fn run(
     Extension(ctx): Extension<SessionCtx>,
     Path((id, run_id)): Path<(String, String)>,
 ) -> Response {
-    let flow = match console.app.flow(&id) {
+    let flow = match console.app.flows.get(&id) {
         Ok(f) => f,
         Err(e) => return error_page(&ctx, Nav::Flows, "Flow not found", &e),
     };
-    let run = match console.app.flow_run(&id, &run_id) {
+    let run = match console.app.flows.get_run(&id, &run_id) {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, Nav::Flows, "Run not found", &e),
     };

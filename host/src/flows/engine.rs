@@ -14,23 +14,29 @@ use super::limits;
 use super::model::{ErrorPolicy, Flow, FlowRun, RunStatus, StepDefinition, StepRun, StepStatus};
 use super::redact::{redact, scrub_value, secret_strings};
 use super::reference::{self, Reference, Root};
-use crate::app::{App, RunFailure};
+use super::Inner;
+use crate::cards::RunFailure;
 use crate::error::Kind;
 
 /// Execute `run` (already saved as `running`) to its end.
-pub async fn execute(app: &App, flow: &Flow, mut run: FlowRun, flow_input: Value) -> FlowRun {
+pub(super) async fn execute(
+    flows: &Inner,
+    flow: &Flow,
+    mut run: FlowRun,
+    flow_input: Value,
+) -> FlowRun {
     let started = Instant::now();
     let mut outputs: HashMap<String, Value> = HashMap::new();
     let mut failure = None;
     let mut secrets = Vec::new();
     for (step, connection) in flow.definition.steps.iter().zip(&flow.connections) {
-        let step_run = execute_step(app, step, connection, &flow_input, &outputs).await;
+        let step_run = execute_step(flows, step, connection, &flow_input, &outputs).await;
         let status = step_run.status;
         if let Some(out) = &step_run.output {
             outputs.insert(step.id.clone(), out.clone());
         }
         let known = secrets.len();
-        let kept = redacted(app, step_run, &mut secrets).await;
+        let kept = redacted(flows, step_run, &mut secrets).await;
         if secrets.len() > known {
             run.steps.push(kept);
             run = scrubbed(run, &secrets);
@@ -42,7 +48,7 @@ pub async fn execute(app: &App, flow: &Flow, mut run: FlowRun, flow_input: Value
             failure = error;
             break;
         }
-        if let Err(e) = app.history.put_run(&run).await {
+        if let Err(e) = flows.store.put_run(&run).await {
             tracing::warn!(run = %run.id, error = %e, "could not save a step of a run");
         }
     }
@@ -59,7 +65,7 @@ pub async fn execute(app: &App, flow: &Flow, mut run: FlowRun, flow_input: Value
 }
 
 async fn execute_step(
-    app: &App,
+    flows: &Inner,
     step: &StepDefinition,
     connection: &str,
     flow_input: &Value,
@@ -74,7 +80,7 @@ async fn execute_step(
         };
         reference::follow(base, &r.path)
     };
-    let max_bytes = app.runtime.config().max_output_bytes;
+    let max_bytes = flows.runtime.config().max_output_bytes;
     let mut step_run = StepRun {
         id: step.id.clone(),
         card: step.card.clone(),
@@ -108,7 +114,7 @@ async fn execute_step(
     };
     for attempt in 1..=tries {
         step_run.attempts = attempt;
-        match app.run_card(&step.card, connection, &input).await {
+        match flows.runner.run(&step.card, connection, &input).await {
             Ok(run) => {
                 step_run.calls.extend(run.calls);
                 step_run.logs.extend(run.logs);
@@ -171,8 +177,8 @@ fn failure(code: &str, message: String, field: Option<String>, kind: Kind) -> Ru
 
 /// Redact what the history keeps of a step, using its card's schemas; the
 /// secret values found in its input and output join `secrets`.
-async fn redacted(app: &App, mut step_run: StepRun, secrets: &mut Vec<String>) -> StepRun {
-    let card = app.catalogue.get(&step_run.card).await;
+async fn redacted(flows: &Inner, mut step_run: StepRun, secrets: &mut Vec<String>) -> StepRun {
+    let card = flows.catalogue.get(&step_run.card).await;
     let manifest = card.as_ref().map(|c| c.manifest());
     let input_schema = manifest.map(|m| &m.input_schema);
     let output_schema = manifest.map(|m| &m.output_schema);

@@ -1,9 +1,13 @@
 //! Flows: named, versioned chains of cards. A step's input maps the flow's
 //! input and earlier steps' outputs to the card's input; each step has an
 //! error policy; every run is kept in the flow's execution history.
+//!
+//! [`Flows`] is the service: it keeps flows and runs through the store's
+//! [`FlowStore`], checks definitions against the catalogue and the
+//! connections ([`validate`]), and runs each step with the [`CardRunner`]
+//! in the background ([`engine`], [`FlowTasks`]).
 
 pub mod engine;
-pub mod history;
 pub mod limits;
 pub mod model;
 pub mod redact;
@@ -16,9 +20,13 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::task::JoinSet;
 
-use crate::app::App;
+use crate::cards::CardRunner;
+use crate::connections::Connections;
 use crate::error::{AppError, Kind};
-pub use history::{History, Retention};
+use crate::runtime::catalogue::Catalogue;
+use crate::runtime::Runtime;
+use crate::store::FlowStore;
+use crate::store::Retention;
 pub use model::{
     ErrorPolicy, Flow, FlowDefinition, FlowRun, RunFlowRequest, RunStatus, StepDefinition,
 };
@@ -57,10 +65,64 @@ pub enum Started {
     Running(String),
 }
 
-impl App {
+/// The flows service; cheap to clone.
+#[derive(Clone)]
+pub struct Flows {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn FlowStore>,
+    runtime: Arc<Runtime>,
+    connections: Connections,
+    catalogue: Arc<Catalogue>,
+    runner: CardRunner,
+    retention: Retention,
+    tasks: FlowTasks,
+}
+
+impl Flows {
+    /// The service over a store; runs go on in `tasks`.
+    pub fn new(
+        store: Arc<dyn FlowStore>,
+        runtime: Arc<Runtime>,
+        connections: Connections,
+        catalogue: Arc<Catalogue>,
+        runner: CardRunner,
+        retention: Retention,
+        tasks: FlowTasks,
+    ) -> Flows {
+        Flows {
+            inner: Arc::new(Inner {
+                store,
+                runtime,
+                connections,
+                catalogue,
+                runner,
+                retention,
+                tasks,
+            }),
+        }
+    }
+
+    /// Mark the runs the last stop cut short as `interrupted`; how many.
+    pub async fn mark_interrupted(&self) -> Result<usize, AppError> {
+        Ok(self.inner.store.mark_interrupted().await?)
+    }
+
+    /// Stop the runs going on (they are marked `interrupted` at the next start).
+    pub async fn shutdown(&self) {
+        self.inner.tasks.abort_all().await;
+    }
+
+    /// Check a definition; the connection id each step resolves to.
+    async fn check(&self, def: &FlowDefinition) -> Result<Vec<String>, AppError> {
+        validate::check(&self.inner.catalogue, &self.inner.connections, def).await
+    }
+
     /// Save a new flow (version 1) after checking it.
-    pub async fn create_flow(&self, def: FlowDefinition) -> Result<Flow, AppError> {
-        let connections = validate::check(self, &def).await?;
+    pub async fn create(&self, def: FlowDefinition) -> Result<Flow, AppError> {
+        let connections = self.check(&def).await?;
         let now = Utc::now();
         let flow = Flow {
             id: uuid::Uuid::new_v4().to_string(),
@@ -70,14 +132,14 @@ impl App {
             definition: def,
             connections,
         };
-        self.history.put_flow(&flow).await?;
+        self.inner.store.put_flow(&flow).await?;
         Ok(flow)
     }
 
     /// Save a new version of a flow after checking it.
-    pub async fn update_flow(&self, id: &str, def: FlowDefinition) -> Result<Flow, AppError> {
-        let current = self.flow(id)?;
-        let connections = validate::check(self, &def).await?;
+    pub async fn update(&self, id: &str, def: FlowDefinition) -> Result<Flow, AppError> {
+        let current = self.get(id)?;
+        let connections = self.check(&def).await?;
         let flow = Flow {
             version: current.version + 1,
             updated_at: Utc::now(),
@@ -85,32 +147,34 @@ impl App {
             connections,
             ..current
         };
-        self.history.put_flow(&flow).await?;
+        self.inner.store.put_flow(&flow).await?;
         Ok(flow)
     }
 
     /// A flow's current version, or a 404.
-    pub fn flow(&self, id: &str) -> Result<Flow, AppError> {
-        self.history
+    pub fn get(&self, id: &str) -> Result<Flow, AppError> {
+        self.inner
+            .store
             .get_flow(id)?
             .ok_or_else(|| AppError::not_found("flow", id))
     }
 
     /// One version of a flow, or a 404.
-    pub fn flow_version(&self, id: &str, version: u32) -> Result<Flow, AppError> {
-        self.history
+    pub fn get_version(&self, id: &str, version: u32) -> Result<Flow, AppError> {
+        self.inner
+            .store
             .get_flow_version(id, version)?
             .ok_or_else(|| AppError::not_found("flow version", &format!("{id} v{version}")))
     }
 
     /// Every flow.
-    pub fn flows(&self) -> Result<Vec<Flow>, AppError> {
-        self.history.list_flows()
+    pub fn list(&self) -> Result<Vec<Flow>, AppError> {
+        Ok(self.inner.store.list_flows()?)
     }
 
     /// Delete a flow with its versions and history.
-    pub async fn delete_flow(&self, id: &str) -> Result<(), AppError> {
-        if self.history.delete_flow(id).await? {
+    pub async fn delete(&self, id: &str) -> Result<(), AppError> {
+        if self.inner.store.delete_flow(id).await? {
             Ok(())
         } else {
             Err(AppError::not_found("flow", id))
@@ -118,8 +182,8 @@ impl App {
     }
 
     /// Start a run; wait for it as asked.
-    pub async fn run_flow(&self, id: &str, req: RunFlowRequest) -> Result<Started, AppError> {
-        let flow = self.flow(id)?;
+    pub async fn run(&self, id: &str, req: RunFlowRequest) -> Result<Started, AppError> {
+        let flow = self.get(id)?;
         let input = if req.input.is_null() {
             serde_json::json!({})
         } else {
@@ -131,7 +195,8 @@ impl App {
                 "a flow's input is a JSON object",
             ));
         }
-        limits::check_value(&input, self.runtime.config().max_output_bytes).map_err(|why| {
+        let max_bytes = self.inner.runtime.config().max_output_bytes;
+        limits::check_value(&input, max_bytes).map_err(|why| {
             AppError::new(
                 Kind::Unprocessable,
                 "input_too_large",
@@ -161,16 +226,17 @@ impl App {
             steps: Vec::new(),
             error: None,
         };
-        self.history.put_run(&run).await?;
+        self.inner.store.put_run(&run).await?;
         let run_id = run.id.clone();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        let app = self.clone();
-        self.flow_tasks.spawn(async move {
-            let finished = engine::execute(&app, &flow, run, input).await;
-            if let Err(e) = app.history.put_run(&finished).await {
+        let flows = self.clone();
+        self.inner.tasks.spawn(async move {
+            let inner = &flows.inner;
+            let finished = engine::execute(inner, &flow, run, input).await;
+            if let Err(e) = inner.store.put_run(&finished).await {
                 tracing::error!(run = %finished.id, error = %e, "could not save a finished run");
             }
-            if let Err(e) = app.history.prune(&finished.flow_id, &app.retention).await {
+            if let Err(e) = inner.store.prune(&finished.flow_id, &inner.retention).await {
                 tracing::warn!(error = %e, "could not prune run history");
             }
             tracing::info!(flow = %finished.flow_id, run = %finished.id, status = ?finished.status, "flow run ended");
@@ -191,25 +257,39 @@ impl App {
     }
 
     /// A page of a flow's runs, newest first.
-    pub fn flow_runs(
+    pub fn runs(
         &self,
         id: &str,
         limit: usize,
         after: Option<&str>,
     ) -> Result<(Vec<FlowRun>, Option<String>), AppError> {
-        self.flow(id)?;
+        self.get(id)?;
         if !(1..=100).contains(&limit) {
             return Err(AppError::invalid(
                 "limit",
                 "limit must be between 1 and 100",
             ));
         }
-        self.history.list_runs(id, limit, after)
+        let page = self
+            .inner
+            .store
+            .list_runs(id, limit, after)?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "after",
+                    format!(
+                        "no run {:?} in this flow's history",
+                        after.unwrap_or_default()
+                    ),
+                )
+            })?;
+        Ok((page.runs, page.next_after))
     }
 
     /// One run of a flow.
-    pub fn flow_run(&self, id: &str, run_id: &str) -> Result<FlowRun, AppError> {
-        self.history
+    pub fn get_run(&self, id: &str, run_id: &str) -> Result<FlowRun, AppError> {
+        self.inner
+            .store
             .get_run(run_id)?
             .filter(|r| r.flow_id == id)
             .ok_or_else(|| AppError::not_found("run", run_id))

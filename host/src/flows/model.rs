@@ -5,8 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::app::RunFailure;
 use crate::capability::HttpCall;
+use crate::cards::RunFailure;
 use crate::runtime::LogLine;
 
 /// A flow definition: ordered steps, each a card on a connection whose

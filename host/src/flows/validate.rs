@@ -10,8 +10,9 @@ use serde_json::{Map, Value};
 use super::limits;
 use super::model::{ErrorPolicy, FlowDefinition};
 use super::reference::{self, Root};
-use crate::app::App;
+use crate::connections::Connections;
 use crate::error::{AppError, Kind};
+use crate::runtime::catalogue::Catalogue;
 
 /// Most steps in one flow.
 const MAX_STEPS: usize = 50;
@@ -21,7 +22,11 @@ fn invalid(field: String, message: impl Into<String>) -> AppError {
 }
 
 /// Check a definition; the connection id each step resolves to.
-pub async fn check(app: &App, def: &FlowDefinition) -> Result<Vec<String>, AppError> {
+pub async fn check(
+    catalogue: &Catalogue,
+    connections: &Connections,
+    def: &FlowDefinition,
+) -> Result<Vec<String>, AppError> {
     if def.name.trim().is_empty() {
         return Err(invalid("name".into(), "the flow needs a name"));
     }
@@ -35,7 +40,7 @@ pub async fn check(app: &App, def: &FlowDefinition) -> Result<Vec<String>, AppEr
         ));
     }
     let mut earlier: HashSet<&str> = HashSet::new();
-    let mut connections = Vec::new();
+    let mut resolved = Vec::new();
     let mut references = 0;
     for (i, step) in def.steps.iter().enumerate() {
         let at = |f: &str| format!("steps[{i}].{f}");
@@ -54,7 +59,7 @@ pub async fn check(app: &App, def: &FlowDefinition) -> Result<Vec<String>, AppEr
                 format!("two steps are called {:?}", step.id),
             ));
         }
-        let card = app.catalogue.get(&step.card).await.ok_or_else(|| {
+        let card = catalogue.get(&step.card).await.ok_or_else(|| {
             AppError::new(
                 Kind::Unprocessable,
                 "unknown_card",
@@ -62,7 +67,7 @@ pub async fn check(app: &App, def: &FlowDefinition) -> Result<Vec<String>, AppEr
             )
             .field(at("card"))
         })?;
-        let conn = app.connections.resolve(&step.connection).map_err(|_| {
+        let conn = connections.resolve(&step.connection).map_err(|_| {
             AppError::new(
                 Kind::Unprocessable,
                 "unknown_connection",
@@ -122,9 +127,9 @@ pub async fn check(app: &App, def: &FlowDefinition) -> Result<Vec<String>, AppEr
         }
         check_literals(&card, &step.input, &referenced, i)?;
         earlier.insert(step.id.as_str());
-        connections.push(conn.id);
+        resolved.push(conn.id);
     }
-    Ok(connections)
+    Ok(resolved)
 }
 
 fn valid_step_id(id: &str) -> bool {

@@ -7,7 +7,7 @@
 //!   rule, [`crate::store::keyfile::open_to_others`]);
 //! - each artifact carries an HMAC-SHA256 over the card's hash, the engine's
 //!   compatibility key and the compiled bytes, under a key derived from the
-//!   master key ([`crate::store::Store::derive_key`]); it is verified (in
+//!   master key ([`crate::store::StoreBase::derive_key`]); it is verified (in
 //!   constant time) on the bytes read, before they are deserialized, and an
 //!   artifact that fails is removed and compiled again;
 //! - artifacts are written to a temporary file, synced, renamed into place

@@ -1,13 +1,8 @@
 //! The cards this host can run, by id: the built-in ones and the ones card
 //! authors installed, kept in the store so that they survive restarts.
 //!
-//! Layout in the store (see [`crate::store`]):
-//!
-//! ```text
-//! cards      <card id> -> JSON of `CardRecord` {id, version, hash, builtin, installed_at, manifest}
-//! card_wasm  <sha-256 hex of the component> -> the component bytes (installed cards only:
-//!            the built-in ones are inside the host binary)
-//! ```
+//! The records and the installed components are kept through the store's
+//! [`CardStore`] (see [`crate::store`] for the layout).
 //!
 //! The compiled cards are kept in an authenticated disk cache
 //! ([`super::cache`]) keyed by the card's hash and the engine, so a card is
@@ -25,7 +20,8 @@
 //! was. An install is cancel-safe: a client that goes away drops the
 //! instance, its run slot and the install lock at once (only a compile
 //! already started finishes on its thread, holding the compile slot), and
-//! once the checks passed nothing can be cut between saving and serving.
+//! once the checks passed, saving and serving happen in a task of their own
+//! (holding the install lock) that a client going away cannot cut.
 //!
 //! At start a stored card that no longer loads (its manifest does not
 //! answer in time, its component is missing, ...) does not stop the host: it
@@ -35,54 +31,34 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional;
+use serde::Serialize;
 use tokio::sync::Mutex;
 use wasmtime::component::Component;
 
 use super::builtin::BUILTIN_CARDS;
 use super::cache::{self, ArtifactCache};
-use super::{LoadError, LoadedCard, Manifest, Runtime};
+use super::{LoadError, LoadedCard, Runtime};
 use crate::connectors::Registry;
 use crate::error::{AppError, Kind};
-use crate::store::{Store, StoreError};
+pub use crate::store::CardRecord;
+use crate::store::{CardStore, StoreError};
 
-/// The store tree of card records.
-pub const CARDS_TREE: &str = "cards";
-/// The store tree of installed components, by hash.
-pub const WASM_TREE: &str = "card_wasm";
 /// The largest component the catalogue installs.
 pub const MAX_CARD_BYTES: usize = 16 << 20;
 /// Installed cards loaded at once at start.
 const LOADS_AT_ONCE: usize = 4;
 
-/// What the catalogue keeps about a card.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct CardRecord {
-    pub id: String,
-    /// The card's own version (as its manifest says).
-    pub version: String,
-    /// SHA-256 of the component bytes, hex.
-    pub hash: String,
-    /// Shipped inside the host binary (upgraded with the host, not by hand).
-    pub builtin: bool,
-    pub installed_at: DateTime<Utc>,
-    pub manifest: Manifest,
-}
-
-impl CardRecord {
-    fn new(card: &LoadedCard, builtin: bool) -> CardRecord {
-        CardRecord {
-            id: card.manifest().id.clone(),
-            version: card.manifest().version.clone(),
-            hash: card.hash.clone(),
-            builtin,
-            installed_at: Utc::now(),
-            manifest: card.manifest().clone(),
-        }
+/// The record of a card just loaded.
+fn record_of(card: &LoadedCard, builtin: bool) -> CardRecord {
+    CardRecord {
+        id: card.manifest().id.clone(),
+        version: card.manifest().version.clone(),
+        hash: card.hash.clone(),
+        builtin,
+        installed_at: Utc::now(),
+        manifest: card.manifest().clone(),
     }
 }
 
@@ -238,22 +214,23 @@ impl Entry {
 /// Where a persistent catalogue keeps its cards.
 struct Backing {
     runtime: Arc<Runtime>,
-    store: Arc<Store>,
+    store: Arc<dyn CardStore>,
     registry: Registry,
-    cards: sled::Tree,
-    wasm: sled::Tree,
     cache: Option<Arc<ArtifactCache>>,
 }
+
+/// The cards in memory, by id.
+type Cards = Arc<RwLock<BTreeMap<String, Entry>>>;
 
 /// Loaded cards by id.
 #[derive(Default)]
 pub struct Catalogue {
-    /// Never held across an await: an install or a delete changes it and the
-    /// store together, with nothing in between that a cancel could cut.
-    cards: RwLock<BTreeMap<String, Entry>>,
+    /// Never held across an await: an install or a delete changes the store
+    /// and then this in a task of its own, which a cancel cannot cut.
+    cards: Cards,
     backing: Option<Backing>,
     /// Installs and deletes one at a time (reads never wait for it).
-    installing: Mutex<()>,
+    installing: Arc<Mutex<()>>,
 }
 
 impl Catalogue {
@@ -266,11 +243,11 @@ impl Catalogue {
         let mut cards = BTreeMap::new();
         for builtin in BUILTIN_CARDS {
             let card = load_builtin(runtime, None, builtin, registry).await?;
-            let record = CardRecord::new(&card, true);
+            let record = record_of(&card, true);
             cards.insert(record.id.clone(), Entry::ready(card, record));
         }
         Ok(Catalogue {
-            cards: RwLock::new(cards),
+            cards: Arc::new(RwLock::new(cards)),
             ..Catalogue::default()
         })
     }
@@ -282,7 +259,7 @@ impl Catalogue {
     /// does not load is an error. Artifacts no card uses are pruned.
     pub async fn open(
         runtime: Arc<Runtime>,
-        store: Arc<Store>,
+        store: Arc<dyn CardStore>,
         registry: Registry,
     ) -> anyhow::Result<Catalogue> {
         let cache = match &runtime.config().cache_dir {
@@ -293,27 +270,18 @@ impl Catalogue {
             )?)),
             None => None,
         };
-        let cards_tree = store.tree(CARDS_TREE)?;
-        let wasm_tree = store.tree(WASM_TREE)?;
-        let mut stored: BTreeMap<String, CardRecord> = BTreeMap::new();
-        for item in cards_tree.iter() {
-            let (key, value) = item?;
-            let id = String::from_utf8_lossy(&key).to_string();
-            match serde_json::from_slice::<CardRecord>(&value) {
-                Ok(record) => {
-                    stored.insert(id, record);
-                }
-                Err(e) => tracing::error!(card = %id, error = %e, "ignoring a damaged card record"),
-            }
-        }
+        let mut stored: BTreeMap<String, CardRecord> = store
+            .list_cards()?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
         let mut entries = BTreeMap::new();
-        let mut changed = false;
         for builtin in BUILTIN_CARDS {
             let card = load_builtin(&runtime, cache.as_deref(), builtin, &registry).await?;
             let record = match stored.remove(builtin.id) {
                 Some(r) if r.builtin && r.hash == card.hash => r,
                 previous => {
-                    let record = CardRecord::new(&card, true);
+                    let record = record_of(&card, true);
                     match &previous {
                         None => {
                             tracing::info!(card = %record.id, version = %record.version, "built-in card installed")
@@ -327,19 +295,8 @@ impl Catalogue {
                             "an installed card had the id of a built-in card: the built-in one replaces it"
                         ),
                     }
-                    let wasm_to_drop =
-                        previous.filter(|p| !p.builtin).map(|p| p.hash).filter(|h| {
-                            !stored.values().any(|r| &r.hash == h)
-                                && !entries.values().any(|e: &Entry| &e.record.hash == h)
-                        });
-                    save(
-                        &cards_tree,
-                        &wasm_tree,
-                        &record,
-                        None,
-                        wasm_to_drop.as_deref(),
-                    )?;
-                    changed = true;
+                    // Drops the component of an installed card it replaces, unless another card uses it.
+                    store.put_card(&record, None).await?;
                     record
                 }
             };
@@ -349,18 +306,17 @@ impl Catalogue {
         for (id, record) in stored {
             if record.builtin {
                 tracing::info!(card = %id, "built-in card no longer shipped: removed");
-                cards_tree.remove(id.as_bytes())?;
-                changed = true;
+                store.delete_card(&id).await?;
                 continue;
             }
             installed.push((id, record));
         }
         let loads = futures::stream::iter(installed)
             .map(|(id, record)| {
-                let (runtime, cache, wasm, registry) =
-                    (&runtime, cache.as_deref(), &wasm_tree, &registry);
+                let (runtime, cache, store, registry) =
+                    (&runtime, cache.as_deref(), &*store, &registry);
                 async move {
-                    let card = load_installed(runtime, cache, wasm, &id, &record, registry).await;
+                    let card = load_installed(runtime, cache, store, &id, &record, registry).await;
                     (id, record, card)
                 }
             })
@@ -375,23 +331,18 @@ impl Catalogue {
             let record = Arc::new(record);
             entries.insert(id, Entry { record, card });
         }
-        if changed {
-            store.flush().await?;
-        }
         if let Some(cache) = &cache {
             cache.prune(&entries.values().map(|e| e.record.hash.clone()).collect());
         }
         Ok(Catalogue {
-            cards: RwLock::new(entries),
+            cards: Arc::new(RwLock::new(entries)),
             backing: Some(Backing {
                 runtime,
                 store,
                 registry,
-                cards: cards_tree,
-                wasm: wasm_tree,
                 cache,
             }),
-            installing: Mutex::new(()),
+            installing: Arc::new(Mutex::new(())),
         })
     }
 
@@ -410,7 +361,7 @@ impl Catalogue {
         if bytes.starts_with(b"\0asm\x01\0\0\0") {
             return Err(InstallError::CoreModule);
         }
-        let _one_at_a_time = self.installing.lock().await;
+        let one_at_a_time = self.installing.clone().lock_owned().await;
         let bytes: Arc<[u8]> = bytes.into();
         let digest = super::hash(&bytes);
         let component = backing.runtime.compile(bytes.clone()).await?;
@@ -438,36 +389,33 @@ impl Catalogue {
                 });
             }
         }
-        let record = CardRecord::new(&card, false);
-        let old_hash = previous
-            .as_ref()
-            .map(|p| p.hash.clone())
-            .filter(|h| h != &record.hash);
-        let drop_old = match old_hash {
-            Some(h) if !hash_in_use(&backing.cards, &h, &id)? => Some(h),
-            _ => None,
-        };
-        // Every check passed: from here to serving the card, no await.
-        save(
-            &backing.cards,
-            &backing.wasm,
-            &record,
-            Some(&bytes),
-            drop_old.as_deref(),
-        )?;
-        self.write()
-            .insert(id.clone(), Entry::ready(card, record.clone()));
-        match &previous {
-            Some(p) => {
-                tracing::info!(card = %id, from = %p.version, to = %record.version, hash = %record.hash, "card upgraded")
+        let record = record_of(&card, false);
+        let entry = Entry::ready(card, record.clone());
+        let (store, cards, cache) = (
+            backing.store.clone(),
+            self.cards.clone(),
+            backing.cache.clone(),
+        );
+        let from = previous.as_ref().map(|p| p.version.clone());
+        // Every check passed: save, serve and cache the card in a task of its
+        // own, which holds the install lock and which a cancel cannot cut.
+        let saved = tokio::spawn(async move {
+            let _one_at_a_time = one_at_a_time;
+            store.put_card(&entry.record, Some(&bytes)).await?;
+            let record = entry.record.clone();
+            write(&cards).insert(record.id.clone(), entry);
+            match &from {
+                Some(from) => {
+                    tracing::info!(card = %record.id, %from, to = %record.version, hash = %record.hash, "card upgraded")
+                }
+                None => {
+                    tracing::info!(card = %record.id, version = %record.version, hash = %record.hash, "card installed")
+                }
             }
-            None => {
-                tracing::info!(card = %id, version = %record.version, hash = %record.hash, "card installed")
-            }
-        }
-        backing.store.flush().await?;
-        self.write_artifact(backing, &record.hash, component, previous.is_some())
-            .await;
+            write_artifact(cache, &cards, &record.hash, component, from.is_some()).await;
+            Ok::<_, StoreError>(())
+        });
+        saved.await.map_err(task_failed)??;
         Ok(Installed {
             card: record,
             upgraded_from: previous.map(|p| p.version.clone()),
@@ -481,7 +429,7 @@ impl Catalogue {
     /// check (see `api::cards::delete`).
     pub async fn delete(&self, id: &str) -> Result<Arc<CardRecord>, DeleteError> {
         let backing = self.backing.as_ref().ok_or(DeleteError::NotPersistent)?;
-        let _one_at_a_time = self.installing.lock().await;
+        let one_at_a_time = self.installing.clone().lock_owned().await;
         let record = self
             .read()
             .get(id)
@@ -490,62 +438,35 @@ impl Catalogue {
         if record.builtin {
             return Err(DeleteError::Builtin { id: id.into() });
         }
-        let drop_wasm = !hash_in_use(&backing.cards, &record.hash, id)?;
-        (&backing.cards, &backing.wasm)
-            .transaction(|(cards, wasm)| {
-                cards.remove(id.as_bytes())?;
-                if drop_wasm {
-                    wasm.remove(record.hash.as_bytes())?;
+        let (store, cards, cache) = (
+            backing.store.clone(),
+            self.cards.clone(),
+            backing.cache.clone(),
+        );
+        let id = id.to_string();
+        let version = record.version.clone();
+        // Like an install: the store and the memory change together.
+        let deleted = tokio::spawn(async move {
+            let _one_at_a_time = one_at_a_time;
+            store.delete_card(&id).await?;
+            write(&cards).remove(&id);
+            tracing::info!(card = %id, %version, "card deleted");
+            if let Some(cache) = cache {
+                let keep = hashes(&cards);
+                let pruned = tokio::task::spawn_blocking(move || cache.prune(&keep)).await;
+                if let Err(e) = pruned {
+                    tracing::warn!(error = %e, "pruning the card cache stopped");
                 }
-                Ok::<_, ConflictableTransactionError<StoreError>>(())
-            })
-            .map_err(|e: TransactionError<StoreError>| StoreError::from(e))?;
-        self.write().remove(id);
-        tracing::info!(card = %id, version = %record.version, "card deleted");
-        backing.store.flush().await?;
-        if let Some(cache) = backing.cache.clone() {
-            let keep = self.hashes();
-            let pruned = tokio::task::spawn_blocking(move || cache.prune(&keep)).await;
-            if let Err(e) = pruned {
-                tracing::warn!(error = %e, "pruning the card cache stopped");
             }
-        }
+            Ok::<_, StoreError>(())
+        });
+        deleted.await.map_err(task_failed)??;
         Ok(record)
-    }
-
-    /// Cache the compiled card just installed (and, after an upgrade, prune
-    /// the artifact it replaced) on a blocking thread, which finishes even
-    /// if the caller goes away. A failure is logged: the card is compiled
-    /// again at the next start.
-    async fn write_artifact(
-        &self,
-        backing: &Backing,
-        digest: &str,
-        component: Component,
-        prune: bool,
-    ) {
-        let Some(cache) = backing.cache.clone() else {
-            return;
-        };
-        let keep = prune.then(|| self.hashes());
-        let digest = digest.to_string();
-        let written = tokio::task::spawn_blocking(move || {
-            if let Err(e) = cache.put(&digest, &component) {
-                tracing::warn!(card_hash = %digest, error = %format!("{e:#}"), "could not cache a compiled card");
-            }
-            if let Some(keep) = keep {
-                cache.prune(&keep);
-            }
-        })
-        .await;
-        if let Err(e) = written {
-            tracing::warn!(error = %e, "caching a compiled card stopped");
-        }
     }
 
     /// Add or replace a card in memory (not persisted).
     pub async fn insert(&self, card: LoadedCard) -> Arc<LoadedCard> {
-        let record = CardRecord::new(&card, false);
+        let record = record_of(&card, false);
         let entry = Entry::ready(card, record.clone());
         let card = entry.card.clone().expect("a ready entry");
         self.write().insert(record.id, entry);
@@ -591,13 +512,6 @@ impl Catalogue {
         self.read().get(id).map(Entry::listed)
     }
 
-    fn hashes(&self) -> BTreeSet<String> {
-        self.read()
-            .values()
-            .map(|e| e.record.hash.clone())
-            .collect()
-    }
-
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Entry>> {
         self.cards
             .read()
@@ -605,9 +519,59 @@ impl Catalogue {
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Entry>> {
-        self.cards
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        write(&self.cards)
+    }
+}
+
+fn write(cards: &Cards) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Entry>> {
+    cards
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The component hashes of the cards in memory.
+fn hashes(cards: &Cards) -> BTreeSet<String> {
+    cards
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .values()
+        .map(|e| e.record.hash.clone())
+        .collect()
+}
+
+/// The task that saved (or deleted) a card did not finish: it panicked.
+fn task_failed(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Io(std::io::Error::other(format!(
+        "saving the catalogue stopped: {e}"
+    )))
+}
+
+/// Cache the compiled card just installed (and, after an upgrade, prune the
+/// artifact it replaced) on a blocking thread. A failure is logged: the card
+/// is compiled again at the next start.
+async fn write_artifact(
+    cache: Option<Arc<ArtifactCache>>,
+    cards: &Cards,
+    digest: &str,
+    component: Component,
+    prune: bool,
+) {
+    let Some(cache) = cache else {
+        return;
+    };
+    let keep = prune.then(|| hashes(cards));
+    let digest = digest.to_string();
+    let written = tokio::task::spawn_blocking(move || {
+        if let Err(e) = cache.put(&digest, &component) {
+            tracing::warn!(card_hash = %digest, error = %format!("{e:#}"), "could not cache a compiled card");
+        }
+        if let Some(keep) = keep {
+            cache.prune(&keep);
+        }
+    })
+    .await;
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "caching a compiled card stopped");
     }
 }
 
@@ -669,12 +633,12 @@ async fn load_builtin(
 async fn load_installed(
     runtime: &Runtime,
     cache: Option<&ArtifactCache>,
-    wasm: &sled::Tree,
+    store: &dyn CardStore,
     id: &str,
     record: &CardRecord,
     registry: &Registry,
 ) -> Result<LoadedCard, String> {
-    let bytes = match wasm.get(record.hash.as_bytes()) {
+    let bytes = match store.get_component(&record.hash) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Err("its component is missing from the store; install it again".into()),
         Err(e) => return Err(format!("its component cannot be read: {e}")),
@@ -689,44 +653,4 @@ async fn load_installed(
         ));
     }
     Ok(card)
-}
-
-/// Whether a card other than `except` uses the component `hash`.
-fn hash_in_use(cards: &sled::Tree, hash: &str, except: &str) -> Result<bool, StoreError> {
-    for item in cards.iter() {
-        let (key, value) = item?;
-        if key.as_ref() == except.as_bytes() {
-            continue;
-        }
-        if let Ok(r) = serde_json::from_slice::<CardRecord>(&value) {
-            if r.hash == hash {
-                return Ok(true);
-            }
-        }
-    }
-    Ok(false)
-}
-
-/// Write a record (and its component, and drop a component no card uses any
-/// more) in one transaction.
-fn save(
-    cards: &sled::Tree,
-    wasm: &sled::Tree,
-    record: &CardRecord,
-    bytes: Option<&[u8]>,
-    drop_wasm: Option<&str>,
-) -> Result<(), StoreError> {
-    let encoded = crate::store::encode(record)?;
-    (cards, wasm)
-        .transaction(|(cards, wasm)| {
-            if let Some(bytes) = bytes {
-                wasm.insert(record.hash.as_bytes(), bytes)?;
-            }
-            if let Some(old) = drop_wasm {
-                wasm.remove(old.as_bytes())?;
-            }
-            cards.insert(record.id.as_bytes(), encoded.as_slice())?;
-            Ok::<_, ConflictableTransactionError<StoreError>>(())
-        })
-        .map_err(|e: TransactionError<StoreError>| StoreError::from(e))
 }

@@ -2,14 +2,16 @@
 //! and the `nicknames` index (`connector \0 lowercase(trim(nickname))` -> id), always changed together in
 //! one sled transaction so the two never disagree.
 
+use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use sled::Transactional;
 
+use super::backend::{ConnectionChange, ConnectionStore, StoreBase};
 use super::crypto::{SealedFields, Sealer};
 use super::model::{Connection, Secrets};
-use super::{decode, encode, OrAbort, Store, StoreError};
+use super::{decode, encode, OrAbort, SledStore, StoreError};
 
 /// The records.
 pub const TREE: &str = "connections";
@@ -75,10 +77,9 @@ fn duplicate(conn: &Connection) -> StoreError {
     }
 }
 
-impl Store {
-    /// Stores a new connection and its secrets. Fails with `DuplicateNickname` (storing nothing) when
-    /// the connector already has a connection of that nickname, ignoring case and surrounding spaces.
-    pub async fn create_connection(
+#[async_trait]
+impl ConnectionStore for SledStore {
+    async fn create_connection(
         &self,
         mut conn: Connection,
         secrets: Secrets,
@@ -106,16 +107,14 @@ impl Store {
         self.flush().await
     }
 
-    /// The public record of a connection.
-    pub fn get_connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
+    fn get_connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
         let stored = self.trees.connections.get(id.as_bytes())?;
         stored
             .map(|bytes| decode_stored(&bytes, id).map(|s| s.conn))
             .transpose()
     }
 
-    /// The connection of `connector` with this nickname, ignoring case and surrounding spaces.
-    pub fn find_connection(
+    fn find_connection(
         &self,
         connector: &str,
         nickname: &str,
@@ -133,8 +132,7 @@ impl Store {
         }
     }
 
-    /// All connections, oldest first.
-    pub fn list_connections(&self) -> Result<Vec<Connection>, StoreError> {
+    fn list_connections(&self) -> Result<Vec<Connection>, StoreError> {
         let mut all = Vec::new();
         for entry in self.trees.connections.iter() {
             let (id, bytes) = entry?;
@@ -147,28 +145,24 @@ impl Store {
         Ok(all)
     }
 
-    /// The unsealed secrets of a connection.
-    pub fn get_secrets(&self, id: &str) -> Result<Option<Secrets>, StoreError> {
+    fn get_secrets(&self, id: &str) -> Result<Option<Secrets>, StoreError> {
         let stored = self.trees.connections.get(id.as_bytes())?;
         stored
             .map(|bytes| self.open_secrets(&decode_stored(&bytes, id)?))
             .transpose()
     }
 
-    /// Atomically reads, changes (with `f`) and writes a connection and its secrets. `f` may run more
-    /// than once if another write races with it. The id, connector and creation time cannot change; a
-    /// changed nickname is re-indexed (`DuplicateNickname` if taken, leaving everything as it was);
-    /// `updated_at` and the `has_*` flags are set by the store.
-    pub async fn update_connection<F>(&self, id: &str, f: F) -> Result<Connection, StoreError>
-    where
-        F: Fn(&mut Connection, &mut Secrets) -> Result<(), StoreError>,
-    {
+    async fn update_connection(
+        &self,
+        id: &str,
+        change: &ConnectionChange<'_>,
+    ) -> Result<Connection, StoreError> {
         let trees = (&self.trees.connections, &self.trees.nicknames);
         let updated = trees.transaction(|(records, index)| {
             let old = read_tx(records, id)?;
             let mut conn = old.conn.clone();
             let mut secrets = self.open_secrets(&old).or_abort()?;
-            f(&mut conn, &mut secrets).or_abort()?;
+            change(&mut conn, &mut secrets).or_abort()?;
             self.check_update(&old.conn, &mut conn, &secrets)
                 .or_abort()?;
             reindex(index, &old.conn, &conn)?;
@@ -180,8 +174,8 @@ impl Store {
         Ok(updated)
     }
 
-    /// Records that a connection was just used, without touching (or re-sealing) its secrets.
-    pub async fn touch_last_used(&self, id: &str) -> Result<(), StoreError> {
+    /// Does not re-seal the secrets.
+    async fn touch_last_used(&self, id: &str) -> Result<(), StoreError> {
         self.trees.connections.transaction(|records| {
             let mut stored = read_tx(records, id)?;
             stored.conn.last_used_at = Some(Utc::now());
@@ -191,9 +185,7 @@ impl Store {
         self.flush().await
     }
 
-    /// Removes a connection with its sealed secrets, its nickname and its pending OAuth states.
-    /// Returns the removed record, or `None` if there was none.
-    pub async fn delete_connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
+    async fn delete_connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
         let trees = (&self.trees.connections, &self.trees.nicknames);
         let removed = trees.transaction(|(records, index)| {
             let Some(bytes) = records.remove(id.as_bytes())? else {
@@ -211,7 +203,9 @@ impl Store {
         self.flush().await?;
         Ok(removed)
     }
+}
 
+impl SledStore {
     /// Refuses changes to what cannot change, normalises, and sets what the store owns.
     fn check_update(
         &self,
@@ -302,19 +296,18 @@ fn reindex(index: &TransactionalTree, old: &Connection, new: &Connection) -> TxR
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{conn, full_secrets, open_store, reveal};
+    use super::super::tests::{conn, full_secrets, open_raw, open_store, reveal};
     use super::*;
     use crate::store::crypto::Sealed;
 
     #[tokio::test]
     async fn a_damaged_connection_is_left_out_of_the_list_and_counted_once() {
-        let (_dir, store) = open_store();
+        let (_dir, store, raw) = open_raw();
         store
             .create_connection(conn("Fine"), Secrets::default())
             .await
             .unwrap();
-        store
-            .trees
+        raw.trees
             .connections
             .insert("damaged", &b"{\"id\": 1"[..])
             .unwrap();
@@ -511,24 +504,19 @@ mod tests {
 
     #[tokio::test]
     async fn touch_keeps_the_sealed_secrets_as_they_are() {
-        let (_dir, store) = open_store();
+        let (_dir, store, raw) = open_raw();
         let a = conn("Touch");
         store
             .create_connection(a.clone(), full_secrets("t"))
             .await
             .unwrap();
-        let raw = |store: &Store| {
-            let bytes = store
-                .trees
-                .connections
-                .get(a.id.as_bytes())
-                .unwrap()
-                .unwrap();
+        let read = |raw: &SledStore| {
+            let bytes = raw.trees.connections.get(a.id.as_bytes()).unwrap().unwrap();
             decode_stored(&bytes, &a.id).unwrap()
         };
-        let before = raw(&store);
+        let before = read(&raw);
         store.touch_last_used(&a.id).await.unwrap();
-        let after = raw(&store);
+        let after = read(&raw);
         assert_eq!(before.sealed, after.sealed);
         assert!(after.conn.last_used_at.is_some());
         assert_eq!(after.conn.updated_at, before.conn.updated_at);
@@ -609,7 +597,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_creates_of_one_nickname_store_one() {
-        let (_dir, store) = open_store();
+        let (_dir, store, raw) = open_raw();
         let tasks: Vec<_> = (0..16)
             .map(|i| {
                 let store = store.clone();
@@ -631,12 +619,12 @@ mod tests {
         }
         assert_eq!(ok, 1);
         assert_eq!(store.list_connections().unwrap().len(), 1);
-        assert_eq!(store.trees.nicknames.len(), 1);
+        assert_eq!(raw.trees.nicknames.len(), 1);
     }
 
     #[tokio::test]
     async fn a_sealed_value_moved_to_another_record_or_field_does_not_open() {
-        let (_dir, store) = open_store();
+        let (_dir, store, raw) = open_raw();
         let (a, b) = (conn("A"), conn("B"));
         store
             .create_connection(a.clone(), full_secrets("a"))
@@ -646,7 +634,7 @@ mod tests {
             .create_connection(b.clone(), full_secrets("b"))
             .await
             .unwrap();
-        let tree = &store.trees.connections;
+        let tree = &raw.trees.connections;
         let read = |id: &str| decode_stored(&tree.get(id).unwrap().unwrap(), id).unwrap();
         let stolen: Sealed = read(&a.id).sealed[ACCESS_TOKEN].clone();
         // Into another record, same field.

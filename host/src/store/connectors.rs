@@ -2,16 +2,18 @@
 //! connector id, each the definition's JSON. Built-in connectors are not
 //! stored: they ship in the binary.
 
-use super::{decode, encode, Store, StoreError};
+use async_trait::async_trait;
+
+use super::backend::{ConnectorStore, StoreBase};
+use super::{decode, encode, SledStore, StoreError};
 use crate::connectors::ConnectorDefinition;
 
 /// The tree of installed connector definitions.
 pub const TREE: &str = "connectors";
 
-impl Store {
-    /// Every installed connector definition, by id. A record that does not
-    /// decode is noted as damaged and left out.
-    pub fn list_connector_definitions(&self) -> Result<Vec<ConnectorDefinition>, StoreError> {
+#[async_trait]
+impl ConnectorStore for SledStore {
+    fn list_connector_definitions(&self) -> Result<Vec<ConnectorDefinition>, StoreError> {
         let mut out = Vec::new();
         for item in self.trees.connectors.iter() {
             let (key, bytes) = item?;
@@ -23,8 +25,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Store (or replace) an installed connector's definition.
-    pub async fn put_connector_definition(
+    async fn put_connector_definition(
         &self,
         definition: &ConnectorDefinition,
     ) -> Result<(), StoreError> {
@@ -34,8 +35,7 @@ impl Store {
         self.flush().await
     }
 
-    /// Remove an installed connector's definition; whether it was there.
-    pub async fn delete_connector_definition(&self, id: &str) -> Result<bool, StoreError> {
+    async fn delete_connector_definition(&self, id: &str) -> Result<bool, StoreError> {
         let removed = self.trees.connectors.remove(id.as_bytes())?.is_some();
         self.damaged().forget(TREE, id.as_bytes());
         self.flush().await?;

@@ -90,7 +90,7 @@ pub fn run(db: &sled::Db, meta: &sled::Tree, key: &MasterKey) -> Result<u32, Sto
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{open_store, reopen};
+    use super::super::tests::{open_raw, reopen_raw};
     use super::*;
     use crate::store::Store;
 
@@ -104,31 +104,31 @@ mod tests {
 
     #[test]
     fn a_new_data_dir_is_at_the_current_version() {
-        let (_dir, store) = open_store();
+        let (_dir, _store, raw) = open_raw();
         assert_eq!(
-            read_version(&store.trees.meta).unwrap(),
+            read_version(&raw.trees.meta).unwrap(),
             CURRENT_SCHEMA_VERSION
         );
     }
 
     #[test]
     fn an_older_data_dir_is_migrated() {
-        let (dir, store) = open_store();
-        write_version(&store.trees.meta, 0).unwrap();
-        drop(store);
-        let store = reopen(dir.path());
+        let (dir, store, raw) = open_raw();
+        write_version(&raw.trees.meta, 0).unwrap();
+        drop((store, raw));
+        let raw = reopen_raw(dir.path());
         assert_eq!(
-            read_version(&store.trees.meta).unwrap(),
+            read_version(&raw.trees.meta).unwrap(),
             CURRENT_SCHEMA_VERSION
         );
     }
 
     #[test]
     fn a_newer_data_dir_is_refused() {
-        let (dir, store) = open_store();
-        write_version(&store.trees.meta, CURRENT_SCHEMA_VERSION + 1).unwrap();
-        store.db.flush().unwrap();
-        drop(store);
+        let (dir, store, raw) = open_raw();
+        write_version(&raw.trees.meta, CURRENT_SCHEMA_VERSION + 1).unwrap();
+        raw.db.flush().unwrap();
+        drop((store, raw));
         let err = Store::open(dir.path(), None).unwrap_err();
         assert!(
             matches!(err, StoreError::NewerSchema { found, supported }

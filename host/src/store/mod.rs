@@ -1,37 +1,53 @@
-//! The store: everything cardhost keeps on disk, in one sled database inside the data dir.
+//! The store: everything cardhost keeps, behind the storage traits of [`backend`] (one per area:
+//! connections, OAuth states, app settings, flows and runs, cards). The services reach it through a
+//! [`Store`] handle or the trait of their area (`Arc<dyn FlowStore>`, `Arc<dyn CardStore>`); the
+//! embedded default is [`SledStore`], one sled database inside the data dir.
 //!
 //! Layout of a data dir (`CARDHOST_DATA_DIR`, default `./cardhost-data`, mode 0700: see [`data_dir`]):
 //!
 //! ```text
 //! <data dir>/master.key   the master key as 64 hex characters (mode 0600), unless CARDHOST_MASTER_KEY is set
 //! <data dir>/api.key      the API key, 32 random bytes in base64url (mode 0600), unless CARDHOST_API_KEY is set
+//! <data dir>/cache/       compiled cards (see `runtime::cache`), unless CARDHOST_CACHE_DIR is set
 //! <data dir>/db/          the sled database, with these trees:
-//!   meta          "schema_version" -> u32 big-endian; "key_check" -> sealed canary
-//!   connections   <connection id> -> JSON of `Connection` plus `"sealed": {field: base64(nonce||ciphertext)}`
-//!   nicknames     <connector> \0 <lowercase(trim(nickname))> -> <connection id>
-//!   oauth_states  sha256(<state>) -> JSON of `OAuthState` without its verifier, plus `"sealed"`
-//!   app_settings  <connector> -> JSON of `AppSettings` without its secrets, plus `"sealed"`
-//!   connectors    <connector> -> JSON of an installed `ConnectorDefinition` (built-in ones ship in the binary)
+//!   meta            "schema_version" -> u32 big-endian; "key_check" -> sealed canary
+//!   connections     <connection id> -> JSON of `Connection` plus `"sealed": {field: base64(nonce||ciphertext)}`
+//!   nicknames       <connector> \0 <lowercase(trim(nickname))> -> <connection id>
+//!   oauth_states    sha256(<state>) -> JSON of `OAuthState` without its verifier, plus `"sealed"`
+//!   app_settings    <connector> -> JSON of `AppSettings` without its secrets, plus `"sealed"`
+//!   connectors      <connector> -> JSON of an installed `ConnectorDefinition` (built-in ones ship in the binary)
+//!   flows           <flow id> -> JSON of the current `Flow`
+//!   flow_versions   <flow id>/<version, 10 digits> -> JSON of that `Flow` version
+//!   flow_runs       <flow id>/<u64::MAX - start in µs, 20 digits>/<run id> -> JSON of `FlowRun` (newest first)
+//!   flow_run_index  <run id> -> its key in flow_runs
+//!   cards           <card id> -> JSON of `CardRecord` {id, version, hash, builtin, installed_at, manifest}
+//!   card_wasm       <sha-256 hex of a component> -> the component bytes (installed cards only: the
+//!                   built-in ones are inside the host binary)
 //! ```
 //!
 //! Every secret is sealed (see [`crypto`]) before it reaches sled, so a raw grep of the data dir never finds
-//! a token. Every async method that changes something returns only after sled has flushed the change
-//! (through [`Store::flush`]).
-//! Other modules get their own trees through [`Store::tree`].
+//! a token. Every method that changes something is async and returns only after sled has flushed the
+//! change (see [`StoreBase::flush`]); a record that cannot be decoded is skipped by listings, noted in
+//! [`Damaged`] and deleted by key like any other.
 
+pub mod backend;
+pub mod cards;
 pub mod connections;
 pub mod connectors;
 pub mod crypto;
 pub mod damaged;
 pub mod data_dir;
+pub mod flows;
 pub mod keyfile;
 pub mod migrations;
 pub mod model;
 pub mod oauth_states;
 pub mod settings;
+pub mod sled_store;
 
 use std::fmt;
 use std::io;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -39,30 +55,24 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+pub use backend::{
+    Backend, CardStore, ConnectionStore, ConnectorStore, FlowStore, OAuthStateStore, Retention,
+    RunPage, SettingsStore, StoreBase,
+};
 pub use crypto::{MasterKey, Sealed};
 pub use damaged::Damaged;
 pub use model::{
-    Account, AppSettings, AuthMethod, Connection, ConnectionId, ConnectionStatus, OAuthState,
-    Secrets,
+    Account, AppSettings, AuthMethod, CardRecord, Connection, ConnectionId, ConnectionStatus,
+    OAuthState, Secrets,
 };
+pub use sled_store::SledStore;
+
+use crate::error::{AppError, Kind};
 
 /// The data dir used when `CARDHOST_DATA_DIR` is not set.
 pub const DEFAULT_DATA_DIR: &str = "./cardhost-data";
 /// The sled database, relative to the data dir.
 pub const DB_DIR_NAME: &str = "db";
-
-const META_TREE: &str = "meta";
-const KEY_CHECK: &[u8] = b"key_check";
-const KEY_CHECK_PLAINTEXT: &[u8] = b"cardhost master key check";
-/// Trees owned by this module; [`Store::tree`] refuses to hand them out.
-const RESERVED_TREES: &[&str] = &[
-    META_TREE,
-    connections::TREE,
-    connections::NICKNAME_TREE,
-    oauth_states::TREE,
-    settings::TREE,
-    connectors::TREE,
-];
 
 /// Everything that can go wrong in the store. No message ever contains a secret.
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +159,30 @@ impl From<TransactionError<StoreError>> for StoreError {
     }
 }
 
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            StoreError::NotFound { what, id } => AppError::not_found(what, &id),
+            StoreError::DuplicateNickname { connector, nickname } => AppError::new(
+                Kind::Conflict,
+                "duplicate_nickname",
+                format!("a {connector} connection named {nickname:?} already exists; choose another nickname"),
+            )
+            .field("nickname"),
+            StoreError::AlreadyExists { what, id } => AppError::new(
+                Kind::Conflict,
+                "already_exists",
+                format!("{what} {id:?} already exists"),
+            ),
+            StoreError::Invalid(m) => AppError::new(Kind::BadRequest, "invalid_input", m),
+            StoreError::Locked { .. } => {
+                AppError::new(Kind::Unavailable, "store_locked", e.to_string())
+            }
+            other => AppError::internal("the store failed", other),
+        }
+    }
+}
+
 /// Inside a sled transaction closure: turn a `StoreError` into an abort of the transaction.
 pub(crate) trait OrAbort<T> {
     fn or_abort(self) -> Result<T, ConflictableTransactionError<StoreError>>;
@@ -160,175 +194,57 @@ impl<T> OrAbort<T> for Result<T, StoreError> {
     }
 }
 
-/// The trees this module owns.
-#[derive(Clone)]
-struct Trees {
-    meta: sled::Tree,
-    connections: sled::Tree,
-    nicknames: sled::Tree,
-    oauth_states: sled::Tree,
-    app_settings: sled::Tree,
-    connectors: sled::Tree,
-}
-
-impl Trees {
-    fn open(db: &sled::Db) -> Result<Trees, StoreError> {
-        Ok(Trees {
-            meta: db.open_tree(META_TREE)?,
-            connections: db.open_tree(connections::TREE)?,
-            nicknames: db.open_tree(connections::NICKNAME_TREE)?,
-            oauth_states: db.open_tree(oauth_states::TREE)?,
-            app_settings: db.open_tree(settings::TREE)?,
-            connectors: db.open_tree(connectors::TREE)?,
-        })
-    }
-}
-
-/// The open store. Cheap to clone: clones share the database and the key.
+/// The store as the host holds it: a cheap-to-clone handle on a backend, which it derefs to (so
+/// `store.get_connection(..)` calls the backend). [`App::with_store`](crate::app::App::with_store)
+/// hands each service the store, or the trait of its area.
 #[derive(Clone)]
 pub struct Store {
-    dir: PathBuf,
-    db: sled::Db,
-    key: Arc<MasterKey>,
-    trees: Trees,
-    damaged: Arc<Damaged>,
+    backend: Arc<dyn Backend>,
 }
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
-            .field("dir", &self.dir)
+            .field("data_dir", &self.backend.data_dir())
             .finish_non_exhaustive()
     }
 }
 
+impl Deref for Store {
+    type Target = dyn Backend;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.backend
+    }
+}
+
 impl Store {
-    /// Opens (creating if needed) the data dir `dir`: takes sled's lock, loads or creates the master key,
-    /// checks it against the sealed canary, and runs pending migrations.
-    ///
-    /// `master_key` is the value of `CARDHOST_MASTER_KEY` if set (64 hex characters or base64 of 32
-    /// bytes); without it the key comes from `<dir>/master.key`, created on first start.
+    /// Opens (creating if needed) the embedded store of the data dir `dir`: see [`SledStore::open`].
     pub fn open(dir: &Path, master_key: Option<&str>) -> Result<Store, StoreError> {
-        let env_key = master_key.map(keyfile::parse_env_key).transpose()?;
-        data_dir::prepare(dir)?;
-        let db = open_db(dir)?;
-        let trees = Trees::open(&db)?;
-        migrations::ensure_supported(&trees.meta)?;
-        let fresh = trees.meta.get(KEY_CHECK)?.is_none();
-        let key = match env_key {
-            Some(key) => key,
-            None => keyfile::load_or_create(dir, fresh)?,
-        };
-        check_key(&trees.meta, &key, fresh)?;
-        migrations::run(&db, &trees.meta, &key)?;
-        db.flush()?;
-        let key = Arc::new(key);
-        let dir = dir.to_path_buf();
-        Ok(Store {
-            dir,
-            db,
-            key,
-            trees,
-            damaged: Arc::new(Damaged::default()),
-        })
+        Ok(Store::new(Arc::new(SledStore::open(dir, master_key)?)))
     }
 
-    /// The records found damaged since the store was opened.
-    pub fn damaged(&self) -> &Damaged {
-        &self.damaged
+    /// A handle on another backend.
+    pub fn new(backend: Arc<dyn Backend>) -> Store {
+        Store { backend }
     }
 
-    /// The data dir this store was opened on.
-    pub fn data_dir(&self) -> &Path {
-        &self.dir
+    /// The flows and runs, for the flows service.
+    pub fn flows(&self) -> Arc<dyn FlowStore> {
+        self.backend.clone()
     }
 
-    /// A tree for another module (cards catalogue, flows, runs). Values are stored as given: seal secrets
-    /// with [`crypto`] first. The trees of this module are refused. Flush with [`Store::flush`], never
-    /// with sled's `flush_async` (see there).
-    pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
-        if name.is_empty() || name.starts_with("__sled") || RESERVED_TREES.contains(&name) {
-            return Err(StoreError::Invalid(format!(
-                "the tree name '{name}' is reserved by the store"
-            )));
-        }
-        Ok(self.db.open_tree(name)?)
+    /// The card records and components, for the catalogue.
+    pub fn cards(&self) -> Arc<dyn CardStore> {
+        self.backend.clone()
     }
 
-    /// A 32-byte key for `label`'s own use (for example the MAC of the
-    /// compiled-card cache), derived from the master key with HKDF-SHA256;
-    /// the master key itself never leaves the store.
-    pub fn derive_key(&self, label: &str) -> zeroize::Zeroizing<[u8; crypto::KEY_LEN]> {
-        self.key.derive(label)
-    }
-
-    /// Waits until everything written so far is on disk.
-    ///
-    /// This runs sled's blocking `flush` on tokio's blocking pool instead of awaiting `flush_async`: in
-    /// sled 0.34.7 `flush_async` runs on sled's own small IO pool, and seven or more concurrent calls
-    /// occupy all of its threads waiting for a log write that is queued on that same pool: a deadlock
-    /// (see the test `concurrent_updates_lose_nothing`). Other modules should flush through here too.
-    pub async fn flush(&self) -> Result<(), StoreError> {
-        let db = self.db.clone();
-        let flushed = tokio::task::spawn_blocking(move || db.flush()).await;
-        let flushed =
-            flushed.map_err(|e| io::Error::other(format!("the flush task failed: {e}")))?;
-        flushed?;
-        Ok(())
-    }
-}
-
-/// How long opening waits for a lock that is being let go: sled's own
-/// threads release it a moment after the last handle in this process drops.
-const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
-
-/// Opens sled in `<dir>/db`, mapping "another process holds the lock" to
-/// [`StoreError::Locked`] once [`LOCK_GRACE`] has passed.
-fn open_db(dir: &Path) -> Result<sled::Db, StoreError> {
-    let deadline = std::time::Instant::now() + LOCK_GRACE;
-    loop {
-        match sled::Config::new().path(dir.join(DB_DIR_NAME)).open() {
-            Ok(db) => return Ok(db),
-            Err(e) if is_lock_error(&e) => {
-                if std::time::Instant::now() >= deadline {
-                    return Err(StoreError::Locked {
-                        path: dir.to_path_buf(),
-                    });
-                }
-                std::thread::sleep(std::time::Duration::from_millis(25));
-            }
-            Err(e) => return Err(StoreError::Sled(e)),
-        }
-    }
-}
-
-/// sled 0.34 reports a held lock as an `Other` IO error "could not acquire lock on ...".
-fn is_lock_error(e: &sled::Error) -> bool {
-    match e {
-        sled::Error::Io(io) => {
-            io.kind() == io::ErrorKind::WouldBlock
-                || io.to_string().contains("could not acquire lock")
-        }
-        _ => false,
-    }
-}
-
-/// On a fresh data dir seals a canary under `key`; otherwise opens the canary to prove `key` is the one
-/// the data dir was sealed with.
-fn check_key(meta: &sled::Tree, key: &MasterKey, fresh: bool) -> Result<(), StoreError> {
-    let slot = crypto::Slot::new(META_TREE, "key_check", "canary");
-    if fresh {
-        let sealed = crypto::seal(key, slot, KEY_CHECK_PLAINTEXT)?;
-        meta.insert(KEY_CHECK, sealed.as_str().as_bytes())?;
-        return Ok(());
-    }
-    let stored = meta.get(KEY_CHECK)?.unwrap_or_default();
-    let sealed = Sealed::from_stored(&stored)
-        .ok_or_else(|| StoreError::Corrupt("the master key check is not valid text".into()))?;
-    match crypto::unseal(key, slot, &sealed) {
-        Ok(plain) if plain.as_slice() == KEY_CHECK_PLAINTEXT => Ok(()),
-        Ok(_) | Err(crypto::CryptoError::Rejected) => Err(StoreError::WrongMasterKey),
-        Err(e) => Err(StoreError::Corrupt(format!("the master key check: {e}"))),
+    /// [`ConnectionStore::update_connection`] with any closure.
+    pub async fn update_connection<F>(&self, id: &str, change: F) -> Result<Connection, StoreError>
+    where
+        F: Fn(&mut Connection, &mut Secrets) -> Result<(), StoreError> + Send + Sync,
+    {
+        self.backend.update_connection(id, &change).await
     }
 }
 

@@ -1,10 +1,14 @@
 //! The records the store keeps. [`Connection`] is the public record and never holds a secret; secrets
 //! travel separately as [`Secrets`] (and inside [`OAuthState`] and [`AppSettings`]) as `SecretString`s,
 //! which never show in `Debug` output, are never serialized, and are wiped from memory on drop.
+//! [`CardRecord`] is what the card catalogue keeps about a card; flows and their runs are kept as
+//! [`crate::flows::model`] defines them.
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+
+use crate::runtime::Manifest;
 
 /// A connection's id: a UUID v4 string.
 pub type ConnectionId = String;
@@ -103,7 +107,7 @@ impl Connection {
     }
 }
 
-/// The secrets of a connection. Sealed at rest; unsealed only by `Store::get_secrets`.
+/// The secrets of a connection. Sealed at rest; unsealed only by `ConnectionStore::get_secrets`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Secrets {
     pub access_token: Option<SecretString>,
@@ -156,6 +160,20 @@ impl AppSettings {
             updated_at: Utc::now(),
         }
     }
+}
+
+/// What the catalogue keeps about a card.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CardRecord {
+    pub id: String,
+    /// The card's own version (as its manifest says).
+    pub version: String,
+    /// SHA-256 of the component bytes, hex.
+    pub hash: String,
+    /// Shipped inside the host binary (upgraded with the host, not by hand).
+    pub builtin: bool,
+    pub installed_at: DateTime<Utc>,
+    pub manifest: Manifest,
 }
 
 #[cfg(test)]

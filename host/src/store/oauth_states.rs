@@ -2,14 +2,16 @@
 //! (so the data dir holds no usable state value), with the PKCE verifier sealed. A state can be taken
 //! once; it is bound to an existing connection when it is put.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sled::Transactional;
 
+use super::backend::{OAuthStateStore, StoreBase};
 use super::crypto::{SealedFields, Sealer};
 use super::model::{ConnectionId, OAuthState};
-use super::{decode, encode, OrAbort, Store, StoreError};
+use super::{decode, encode, OrAbort, SledStore, StoreError};
 
 /// The tree of pending states.
 pub const TREE: &str = "oauth_states";
@@ -44,10 +46,9 @@ fn decode_state(bytes: &[u8]) -> Result<StoredOAuthState, StoreError> {
     decode(bytes, "an OAuth state")
 }
 
-impl Store {
-    /// Stores a pending authorization under its `state` value. The connection must exist and belong to
-    /// the same connector (`NotFound` / `Invalid` otherwise); a state already in use is `AlreadyExists`.
-    pub async fn put_oauth_state(&self, state: &str, value: OAuthState) -> Result<(), StoreError> {
+#[async_trait]
+impl OAuthStateStore for SledStore {
+    async fn put_oauth_state(&self, state: &str, value: OAuthState) -> Result<(), StoreError> {
         if state.is_empty() {
             return Err(StoreError::Invalid(
                 "an OAuth state must not be empty".into(),
@@ -73,9 +74,7 @@ impl Store {
         self.flush().await
     }
 
-    /// Removes and returns the pending authorization of `state`: a second take gets `None`. An expired
-    /// state is still returned; the caller checks `expires_at`.
-    pub async fn take_oauth_state(&self, state: &str) -> Result<Option<OAuthState>, StoreError> {
+    async fn take_oauth_state(&self, state: &str) -> Result<Option<OAuthState>, StoreError> {
         let key = state_key(state);
         let Some(bytes) = self.trees.oauth_states.remove(key)? else {
             return Ok(None);
@@ -85,16 +84,14 @@ impl Store {
         self.open_state(&key, stored).map(Some)
     }
 
-    /// Removes the states that expired at or before `now`; returns how many.
-    pub async fn purge_expired_oauth_states(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
+    async fn purge_expired_oauth_states(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let removed = self.remove_states_where(|s| s.expires_at <= now)?;
         self.flush().await?;
         Ok(removed)
     }
+}
 
+impl SledStore {
     /// Removes the states of a connection (used when it is deleted); the caller flushes.
     pub(super) fn remove_oauth_states_of(&self, id: &str) -> Result<usize, StoreError> {
         self.remove_states_where(|s| s.connection_id == id)
@@ -197,7 +194,7 @@ fn check_owner(conn: Option<&[u8]>, value: &OAuthState) -> Result<(), StoreError
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{conn, full_secrets, oauth_state, open_store};
+    use super::super::tests::{conn, full_secrets, oauth_state, open_raw, open_store};
     use super::*;
     use secrecy::ExposeSecret;
 
@@ -313,7 +310,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_state_value_is_not_stored_and_the_verifier_is_bound_to_it() {
-        let (_dir, store) = open_store();
+        let (_dir, store, raw) = open_raw();
         let c = conn("Bound");
         store
             .create_connection(c.clone(), Default::default())
@@ -327,7 +324,7 @@ mod tests {
             .put_oauth_state("state-two", oauth_state(&c.id, 10))
             .await
             .unwrap();
-        let tree = &store.trees.oauth_states;
+        let tree = &raw.trees.oauth_states;
         for entry in tree.iter() {
             let (key, value) = entry.unwrap();
             assert!(!String::from_utf8_lossy(&key).contains("state-"));

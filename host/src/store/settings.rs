@@ -1,12 +1,14 @@
 //! App-level (organisation) settings per connector: the `app_settings` tree, keyed by connector name,
 //! with the client secret and the app-level personal access token sealed.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::backend::{SettingsStore, StoreBase};
 use super::crypto::{SealedFields, Sealer};
 use super::model::AppSettings;
-use super::{decode, encode, Store, StoreError};
+use super::{decode, encode, SledStore, StoreError};
 
 /// The tree of app settings.
 pub const TREE: &str = "app_settings";
@@ -28,9 +30,9 @@ struct StoredAppSettings {
     sealed: SealedFields,
 }
 
-impl Store {
-    /// The settings of `connector`, unsealed.
-    pub fn get_app_settings(&self, connector: &str) -> Result<Option<AppSettings>, StoreError> {
+#[async_trait]
+impl SettingsStore for SledStore {
+    fn get_app_settings(&self, connector: &str) -> Result<Option<AppSettings>, StoreError> {
         let Some(bytes) = self.trees.app_settings.get(connector.as_bytes())? else {
             return Ok(None);
         };
@@ -44,8 +46,7 @@ impl Store {
         self.open_settings(stored).map(Some)
     }
 
-    /// Replaces the settings of `s.connector`; `updated_at` is set to now.
-    pub async fn put_app_settings(&self, s: AppSettings) -> Result<(), StoreError> {
+    async fn put_app_settings(&self, s: AppSettings) -> Result<(), StoreError> {
         if s.connector.is_empty() {
             return Err(StoreError::Invalid("app settings need a connector".into()));
         }
@@ -56,7 +57,9 @@ impl Store {
             .insert(stored.connector.as_bytes(), bytes)?;
         self.flush().await
     }
+}
 
+impl SledStore {
     fn settings_sealer<'a>(&'a self, connector: &'a str) -> Sealer<'a> {
         Sealer {
             key: &self.key,
@@ -99,7 +102,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{open_store, reveal};
+    use super::super::tests::{open_raw, open_store, reveal};
     use super::*;
 
     fn settings(tag: &str) -> AppSettings {
@@ -132,11 +135,10 @@ mod tests {
 
     #[tokio::test]
     async fn secrets_are_bound_to_their_connector() {
-        let (_dir, store) = open_store();
+        let (_dir, store, raw) = open_raw();
         store.put_app_settings(settings("s")).await.unwrap();
-        let bytes = store.trees.app_settings.get("asana").unwrap().unwrap();
-        store
-            .trees
+        let bytes = raw.trees.app_settings.get("asana").unwrap().unwrap();
+        raw.trees
             .app_settings
             .insert("copied", bytes.clone())
             .unwrap();
@@ -144,8 +146,7 @@ mod tests {
         assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
         let mut moved: StoredAppSettings = decode(&bytes, "test").unwrap();
         moved.connector = "slack".into();
-        store
-            .trees
+        raw.trees
             .app_settings
             .insert("slack", encode(&moved).unwrap())
             .unwrap();

@@ -129,7 +129,7 @@ async fn unknown_user_and_bad_input_are_clear_errors() {
 async fn an_invalid_token_gives_a_clear_unauthorized_error() {
     let fake = FakeAsana::start().await;
     let host = Host::start(&fake).await;
-    let card = host.app.card("asana.read-user").await.unwrap();
+    let card = host.app.runner.card("asana.read-user").await.unwrap();
     let report =
         crate::sandbox::run_with_token(&host, &card, json!({"user": "me"}), "2/not-a-real-token")
             .await;

@@ -54,7 +54,7 @@ async fn act(host: &Host, card: &LoadedCard, input: Value) -> RunReport {
 async fn still_serving(host: &Host, card: &LoadedCard) {
     let report = act(host, card, json!({"action": "echo", "value": 1})).await;
     assert!(report.result.is_ok(), "{:?}", report.result);
-    let read_user = host.app.card("asana.read-user").await.unwrap();
+    let read_user = host.app.runner.card("asana.read-user").await.unwrap();
     let report = act(host, &read_user, json!({"user": "me"})).await;
     assert_eq!(report.result.unwrap()["gid"], seed::ME_GID);
 }

@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use cardhost::runtime::catalogue::{CardRecord, CARDS_TREE, WASM_TREE};
+use cardhost::runtime::catalogue::CardRecord;
 use cardhost::store::Store;
 use cardhost_tests::fake_asana::{seed, FakeAsana};
 use serde_json::{json, Value};
@@ -192,17 +192,7 @@ async fn a_stored_card_that_does_not_answer_at_start_is_unavailable_and_the_host
         record.manifest.id = "test.sleepy".into();
         record.builtin = false;
         record.hash = sha256_hex(&sleepy);
-        store
-            .tree(CARDS_TREE)
-            .unwrap()
-            .insert(b"test.sleepy", serde_json::to_vec(&record).unwrap())
-            .unwrap();
-        store
-            .tree(WASM_TREE)
-            .unwrap()
-            .insert(record.hash.as_bytes(), sleepy.as_slice())
-            .unwrap();
-        store.flush().await.unwrap();
+        store.put_card(&record, Some(&sleepy)).await.unwrap();
     }
 
     let host = within(
@@ -507,9 +497,7 @@ async fn only_installed_cards_are_cached_and_unused_artifacts_are_pruned() {
     assert_eq!(body["deleted"]["id"], "test.hostile");
     assert!(!has_artifact_of(&cache, &hostile));
     let hash = sha256_hex(&hostile);
-    let wasm = host.app.store.tree(WASM_TREE).unwrap();
-    assert!(!wasm.contains_key(hash.as_bytes()).unwrap());
-    drop(wasm);
+    assert!(host.app.store.get_component(&hash).unwrap().is_none());
     let (status, _) = host.get("/cards/test.hostile").await;
     assert_eq!(status, 404);
     host.stop().await;

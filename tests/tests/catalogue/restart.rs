@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::SystemTime;
 
-use cardhost::runtime::catalogue::{CardRecord, CARDS_TREE};
+use cardhost::runtime::catalogue::CardRecord;
 use cardhost::store::Store;
 use cardhost_tests::fake_asana::FakeAsana;
 use serde_json::json;
@@ -101,20 +101,16 @@ async fn a_builtin_card_whose_bytes_changed_is_upgraded_at_start() {
     // and a built-in card this host no longer ships.
     {
         let store = Store::open(&data, Some(&"aa".repeat(32))).expect("store opens");
-        let tree = store.tree(CARDS_TREE).unwrap();
         let mut old: CardRecord = shipped.as_ref().clone();
         old.hash = "0".repeat(64);
         old.version = "0.0.1".into();
         old.manifest.version = "0.0.1".into();
         old.installed_at = chrono::DateTime::from_timestamp(1_600_000_000, 0).unwrap();
-        tree.insert(b"asana.read-user", serde_json::to_vec(&old).unwrap())
-            .unwrap();
+        store.put_card(&old, None).await.unwrap();
         let mut retired = old.clone();
         retired.id = "asana.retired".into();
         retired.manifest.id = "asana.retired".into();
-        tree.insert(b"asana.retired", serde_json::to_vec(&retired).unwrap())
-            .unwrap();
-        store.flush().await.unwrap();
+        store.put_card(&retired, None).await.unwrap();
     }
 
     let host = Host::start_in(&fake, &data, &[]).await;
@@ -128,10 +124,9 @@ async fn a_builtin_card_whose_bytes_changed_is_upgraded_at_start() {
     assert!(installed_at > chrono::DateTime::from_timestamp(1_600_000_000, 0).unwrap());
     let (status, _) = host.get("/cards/asana.retired").await;
     assert_eq!(status, 404, "a built-in card no longer shipped is removed");
-    let tree = host.app.store.tree(CARDS_TREE).unwrap();
-    assert!(!tree.contains_key(b"asana.retired").unwrap());
-    let stored: CardRecord =
-        serde_json::from_slice(&tree.get(b"asana.read-user").unwrap().unwrap()).unwrap();
+    let stored = host.app.store.list_cards().unwrap();
+    assert!(!stored.iter().any(|r| r.id == "asana.retired"));
+    let stored = stored.iter().find(|r| r.id == "asana.read-user").unwrap();
     assert_eq!(stored.hash, shipped.hash, "the upgrade was persisted");
     host.stop().await;
 }

@@ -3,6 +3,9 @@
 //! through repeated references; one damaged record never stops listing,
 //! deleting or starting; and history text is redacted like values are.
 
+use std::path::Path;
+use std::time::{Duration, Instant};
+
 use cardhost_tests::fake_asana::FakeAsana;
 use serde_json::{json, Value};
 
@@ -92,20 +95,24 @@ async fn a_damaged_run_is_skipped_counted_and_deleted_by_key() {
     let (_, run) = host.post(&format!("/flows/{flow}/runs"), json!({})).await;
     assert_eq!(run["status"], "succeeded", "{run}");
 
+    // Damage the data dir under the stopped host: an undecodable run, indexed.
+    let dir = host.data_dir.clone();
+    let tmp = host.stop().await;
     let damaged_key = format!("{flow}/{:020}/damaged-run", 1);
-    host.app
-        .store
-        .tree("flow_runs")
-        .unwrap()
-        .insert(damaged_key.as_bytes(), &b"{\"id\": [[[not json"[..])
-        .unwrap();
-    host.app
-        .store
-        .tree("flow_run_index")
-        .unwrap()
-        .insert("damaged-run", damaged_key.as_bytes())
-        .unwrap();
+    {
+        let db = raw_db(&dir);
+        db.open_tree("flow_runs")
+            .unwrap()
+            .insert(damaged_key.as_bytes(), &b"{\"id\": [[[not json"[..])
+            .unwrap();
+        db.open_tree("flow_run_index")
+            .unwrap()
+            .insert("damaged-run", damaged_key.as_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
 
+    let host = Host::start_in(&fake, &dir, &[]).await;
     let (status, page) = host.get(&format!("/flows/{flow}/runs")).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["data"].as_array().unwrap().len(), 1, "{page}");
@@ -120,23 +127,41 @@ async fn a_damaged_run_is_skipped_counted_and_deleted_by_key() {
         .unwrap();
     assert_eq!(health["damaged_records"], 1, "{health}");
 
-    let dir = host.data_dir.clone();
-    let tmp = host.stop().await;
-    let host = Host::start_in(&fake, &dir, &[]).await;
+    let host = restart(host, &fake, &dir).await;
     let r = host
         .api(reqwest::Method::DELETE, &format!("/flows/{flow}"))
         .send()
         .await
         .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
-    let store = &host.app.store;
-    let runs = store.tree("flow_runs").unwrap();
-    assert_eq!(runs.scan_prefix(flow.as_bytes()).count(), 0);
-    let index = store.tree("flow_run_index").unwrap();
-    assert!(index.get("damaged-run").unwrap().is_none());
     let (status, _) = host.get("/flows").await;
     assert_eq!(status, 200);
+    host.stop().await;
+    let db = raw_db(&dir);
+    let runs = db.open_tree("flow_runs").unwrap();
+    assert_eq!(runs.scan_prefix(flow.as_bytes()).count(), 0);
+    let index = db.open_tree("flow_run_index").unwrap();
+    assert!(index.get("damaged-run").unwrap().is_none());
     drop(tmp);
+}
+
+/// Stop `host` and start another on its data dir.
+async fn restart(host: Host, fake: &FakeAsana, dir: &Path) -> Host {
+    host.stop().await;
+    Host::start_in(fake, dir, &[]).await
+}
+
+/// The sled database of a stopped host's data dir, opened under the store to
+/// damage it on purpose (sled lets go of its lock a moment after the host).
+fn raw_db(dir: &Path) -> sled::Db {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match sled::Config::new().path(dir.join("db")).open() {
+            Ok(db) => return db,
+            Err(e) if Instant::now() > deadline => panic!("the data dir's database: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(25)),
+        }
+    }
 }
 
 #[tokio::test]

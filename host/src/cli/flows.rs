@@ -1,14 +1,12 @@
 //! `cardhost flows ...`: every subcommand is one REST request (see
-//! [`crate::cli_rest`]).
+//! [`super::rest`]).
 
 use anyhow::Context;
 use axum::http::Method;
 use clap::Subcommand;
 use serde_json::Value;
 
-use crate::app::App;
-use crate::cli_rest::{self, Call};
-use crate::config::Settings;
+use super::rest::Call;
 
 /// Flow commands.
 #[derive(Subcommand)]
@@ -53,6 +51,16 @@ pub enum FlowsCommand {
 }
 
 impl FlowsCommand {
+    /// The request of this command.
+    pub fn call(self) -> anyhow::Result<Call> {
+        let (method, path, body) = self.request()?;
+        let call = Call::new(method, path);
+        Ok(match body {
+            Some(b) => call.json(b),
+            None => call,
+        })
+    }
+
     fn request(self) -> anyhow::Result<(Method, String, Option<Value>)> {
         let read = |f: &std::path::Path| -> anyhow::Result<Value> {
             let text = std::fs::read_to_string(f)
@@ -90,23 +98,4 @@ impl FlowsCommand {
             }
         })
     }
-}
-
-/// Run a flows command against `server`, or in-process when `None`.
-pub async fn run(
-    settings: Settings,
-    server: Option<String>,
-    cmd: FlowsCommand,
-) -> anyhow::Result<()> {
-    let (method, path, body) = cmd.request()?;
-    let call = Call::new(method, path);
-    let call = match body {
-        Some(b) => call.json(b),
-        None => call,
-    };
-    let (status, value) = match server {
-        Some(server) => cli_rest::to_server(&settings, &server, call).await?,
-        None => cli_rest::in_process(&App::start(settings).await?, call).await?,
-    };
-    cli_rest::print(status, &value)
 }

@@ -1,8 +1,11 @@
-//! How the CLI reaches the REST API: one request, sent to a running host
-//! (`--server URL`) or to the router of a host started in-process on the data
-//! dir, so both paths behave and fail alike. Either way the request carries
-//! the API key: `CARDHOST_API_KEY`, or else the data dir's `api.key` (which a
-//! `--server` command reads from its own `--data-dir` / `CARDHOST_DATA_DIR`).
+//! How the CLI reaches the REST API: one request at a time, sent to a
+//! running host (`--server URL`) or to the router of a host started
+//! in-process on the data dir, so both paths behave and fail alike. Either way
+//! the request carries the API key: `CARDHOST_API_KEY`, or else the data dir's
+//! `api.key` (which a `--server` command reads from its own `--data-dir` /
+//! `CARDHOST_DATA_DIR`, and which an in-process host makes on first use).
+
+use std::process::ExitCode;
 
 use anyhow::Context;
 use axum::body::Body;
@@ -13,7 +16,7 @@ use tower::ServiceExt;
 
 use crate::app::App;
 use crate::config::Settings;
-use crate::store::keyfile;
+use crate::store::{keyfile, StoreError};
 
 /// A request body.
 pub enum Payload {
@@ -45,6 +48,50 @@ impl Call {
     pub fn json(mut self, body: Value) -> Call {
         self.payload = Payload::Json(body);
         self
+    }
+}
+
+/// Where a command's requests go.
+pub enum Api {
+    /// A running host at this URL (the settings hold where its API key is).
+    Server {
+        settings: Box<Settings>,
+        url: String,
+    },
+    /// A host started here on the data dir.
+    InProcess(App),
+}
+
+impl Api {
+    /// The host at `server`, or (without one) a host started on the data
+    /// dir, with its API key resolved (and announced when it was just made).
+    pub async fn open(mut settings: Settings, server: Option<String>) -> anyhow::Result<Api> {
+        if let Some(url) = server {
+            let settings = Box::new(settings);
+            return Ok(Api::Server { settings, url });
+        }
+        let source = settings.resolve_api_key()?;
+        super::announce_api_key(&source, &settings.public_url);
+        let app = App::start(settings).await.map_err(explain_lock)?;
+        Ok(Api::InProcess(app))
+    }
+
+    /// Send one request; the status and the JSON answer (`null` when there is none).
+    pub async fn send(&self, call: Call) -> anyhow::Result<(u16, Value)> {
+        match self {
+            Api::Server { settings, url } => to_server(settings, url, call).await,
+            Api::InProcess(app) => in_process(app, call).await,
+        }
+    }
+}
+
+/// Says what to do when the data dir is held by a running server.
+pub fn explain_lock(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<StoreError>() {
+        Some(StoreError::Locked { .. }) => e.context(
+            "a running cardhost server holds the data dir: stop it, or pass --server http://127.0.0.1:8080 to go through its API",
+        ),
+        _ => e,
     }
 }
 
@@ -91,7 +138,8 @@ pub async fn to_server(
 
 /// Send `call` to the router of an in-process host, whose settings hold the
 /// resolved API key (see [`Settings::resolve_api_key`]). It is addressed to the
-/// listen address, a name the host answers to.
+/// listen address, a name the host answers to. Returns once what the request
+/// changed is on disk.
 pub async fn in_process(app: &App, call: Call) -> anyhow::Result<(u16, Value)> {
     let key = app.settings.api_key.as_ref().context(
         "the in-process host has no API key: resolve it (Settings::resolve_api_key) before starting it",
@@ -120,13 +168,15 @@ pub async fn in_process(app: &App, call: Call) -> anyhow::Result<(u16, Value)> {
     ))
 }
 
-/// Print an answer as pretty JSON; an error status is an error.
-pub fn print(status: u16, value: &Value) -> anyhow::Result<()> {
+/// Print an answer as pretty JSON; an error status is a refusal: it is said
+/// on stderr and the command exits with 2.
+pub fn print(status: u16, value: &Value) -> anyhow::Result<ExitCode> {
     if !value.is_null() {
         println!("{}", serde_json::to_string_pretty(value)?);
     }
     if status >= 400 {
-        anyhow::bail!("the request failed with HTTP {status}");
+        eprintln!("error: the request failed with HTTP {status}");
+        return Ok(super::REFUSED.into());
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
