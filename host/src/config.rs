@@ -273,7 +273,10 @@ impl Settings {
 /// A key lookup over the process environment (or a test's map): values
 /// trimmed, empty ones absent.
 #[derive(Clone)]
-pub struct Env(Arc<dyn Fn(&str) -> Option<String> + Send + Sync>);
+pub struct Env(Arc<LookupFn>);
+
+/// A key lookup shared by the settings and every connector's.
+type LookupFn = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 impl Env {
     /// The value of `key`, trimmed; `None` when unset or empty.

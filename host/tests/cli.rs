@@ -113,7 +113,14 @@ fn run_uses_the_only_connection_of_the_cards_connector() {
         let out = cardhost_with(
             dir.path(),
             &env,
-            &["connections", "create", "--nickname", nickname],
+            &[
+                "connections",
+                "create",
+                "--connector",
+                "asana",
+                "--nickname",
+                nickname,
+            ],
         );
         assert!(out.status.success(), "{}", text(&out.stderr));
     };

@@ -33,7 +33,7 @@ pub enum CardsCommand {
     Delete {
         #[command(flatten)]
         target: Target,
-        /// The card's id, e.g. asana.my-card.
+        /// The card's id, e.g. github.my-card.
         card: String,
     },
 }
@@ -98,7 +98,7 @@ pub async fn run(
 }
 
 /// The id of the one connection whose connector is the card id's prefix
-/// (`asana` for `asana.read-user`); none or several is an error naming them.
+/// (`github` for `github.read-user`); none or several is an error naming them.
 /// `Err` is the exit code of a refused listing.
 async fn only_connection(api: &Api, card: &str) -> anyhow::Result<Result<String, ExitCode>> {
     let (status, body) = api.send(Call::new(Method::GET, "/connections")).await?;

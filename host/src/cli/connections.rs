@@ -16,7 +16,8 @@ pub enum ConnectionsCommand {
     Create {
         #[command(flatten)]
         target: Target,
-        #[arg(long, default_value = "asana")]
+        /// The connector's id (`cardhost connectors list` lists them).
+        #[arg(long)]
         connector: String,
         #[arg(long)]
         nickname: String,

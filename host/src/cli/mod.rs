@@ -11,6 +11,7 @@
 
 pub mod cards;
 pub mod connections;
+pub mod connectors;
 pub mod flows;
 pub mod rest;
 pub mod schemas;
@@ -53,7 +54,7 @@ enum Command {
     Run {
         #[command(flatten)]
         target: Target,
-        /// Card id, e.g. asana.read-user.
+        /// Card id, e.g. github.read-user.
         card: String,
         /// The card's input as JSON.
         #[arg(long, default_value = "{}")]
@@ -66,6 +67,9 @@ enum Command {
     /// Manage connections.
     #[command(subcommand)]
     Connections(connections::ConnectionsCommand),
+    /// List, install and remove connector packages.
+    #[command(subcommand)]
+    Connectors(connectors::ConnectorsCommand),
     /// Manage and run flows.
     Flows {
         /// Go through a running host's REST API (with CARDHOST_API_KEY) instead
@@ -134,6 +138,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             send(settings, server, call).await
         }
         Command::Cards(cmd) => {
+            let (server, call) = cmd.into_call()?;
+            send(settings, server, call).await
+        }
+        Command::Connectors(cmd) => {
             let (server, call) = cmd.into_call()?;
             send(settings, server, call).await
         }

@@ -24,6 +24,8 @@ pub enum Payload {
     Json(Value),
     /// A card component (`application/wasm`).
     Wasm(Vec<u8>),
+    /// A connector definition (`application/toml`).
+    Toml(String),
 }
 
 /// One request under `/api/v1`.
@@ -126,6 +128,7 @@ pub async fn to_server(
         Payload::None => req,
         Payload::Json(v) => req.json(&v),
         Payload::Wasm(bytes) => req.header("content-type", "application/wasm").body(bytes),
+        Payload::Toml(text) => req.header("content-type", "application/toml").body(text),
     };
     let resp = req
         .send()
@@ -157,6 +160,9 @@ pub async fn in_process(app: &App, call: Call) -> anyhow::Result<(u16, Value)> {
         Payload::Wasm(bytes) => req
             .header("content-type", "application/wasm")
             .body(Body::from(bytes))?,
+        Payload::Toml(text) => req
+            .header("content-type", "application/toml")
+            .body(Body::from(text))?,
     };
     let resp = crate::api::router(app.clone()).oneshot(req).await?;
     let status = resp.status().as_u16();

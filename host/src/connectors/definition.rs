@@ -251,8 +251,6 @@ pub struct EnvKeys {
     #[serde(default)]
     pub access_token: Vec<String>,
     #[serde(default)]
-    pub service_account_token: Vec<String>,
-    #[serde(default)]
     pub default_workspace: Vec<String>,
     /// The OAuth app is registered with the full-access scope.
     #[serde(default)]
@@ -261,7 +259,7 @@ pub struct EnvKeys {
 
 impl EnvKeys {
     /// Every key with its setting's name.
-    pub fn all(&self) -> [(&'static str, &[String]); 11] {
+    pub fn all(&self) -> [(&'static str, &[String]); 10] {
         [
             ("api_base_url", &self.api_base_url),
             ("authorize_url", &self.authorize_url),
@@ -271,7 +269,6 @@ impl EnvKeys {
             ("client_secret", &self.client_secret),
             ("redirect_uri", &self.redirect_uri),
             ("access_token", &self.access_token),
-            ("service_account_token", &self.service_account_token),
             ("default_workspace", &self.default_workspace),
             ("full_permissions", &self.full_permissions),
         ]

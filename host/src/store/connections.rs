@@ -363,10 +363,10 @@ mod tests {
     async fn duplicate_nickname_is_refused_and_nothing_stored() {
         let (_dir, store) = open_store();
         store
-            .create_connection(conn("Team Asana"), Secrets::default())
+            .create_connection(conn("Team Example"), Secrets::default())
             .await
             .unwrap();
-        let dup = conn("  team ASANA ");
+        let dup = conn("  team EXAMPLE ");
         let err = store
             .create_connection(dup.clone(), full_secrets("dup"))
             .await
@@ -374,7 +374,7 @@ mod tests {
         assert!(matches!(err, StoreError::DuplicateNickname { .. }), "{err}");
         assert!(store.get_connection(&dup.id).unwrap().is_none());
         assert_eq!(store.list_connections().unwrap().len(), 1);
-        let mut other_connector = conn("Team Asana");
+        let mut other_connector = conn("Team Example");
         other_connector.connector = "slack".into();
         store
             .create_connection(other_connector, Secrets::default())
@@ -390,7 +390,7 @@ mod tests {
             .create_connection(c.clone(), Secrets::default())
             .await
             .unwrap();
-        let found = store.find_connection("asana", " OPS").unwrap().unwrap();
+        let found = store.find_connection("example", " OPS").unwrap().unwrap();
         assert_eq!(
             (found.id.as_str(), found.nickname.as_str()),
             (c.id.as_str(), "Ops")
@@ -428,7 +428,11 @@ mod tests {
         let secrets = store.get_secrets(&a.id).unwrap().unwrap();
         assert_eq!(reveal(&secrets.access_token), "a-access");
         assert_eq!(
-            store.find_connection("asana", "alpha").unwrap().unwrap().id,
+            store
+                .find_connection("example", "alpha")
+                .unwrap()
+                .unwrap()
+                .id,
             a.id
         );
     }
@@ -450,9 +454,9 @@ mod tests {
             .unwrap();
         assert_eq!(renamed.nickname, "New");
         assert!(renamed.updated_at >= a.updated_at);
-        assert!(store.find_connection("asana", "old").unwrap().is_none());
+        assert!(store.find_connection("example", "old").unwrap().is_none());
         assert_eq!(
-            store.find_connection("asana", "new").unwrap().unwrap().id,
+            store.find_connection("example", "new").unwrap().unwrap().id,
             a.id
         );
         store
@@ -469,7 +473,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             store
-                .find_connection("asana", "new")
+                .find_connection("example", "new")
                 .unwrap()
                 .unwrap()
                 .nickname,
@@ -534,7 +538,7 @@ mod tests {
         assert_eq!(removed.id, a.id);
         assert!(store.get_connection(&a.id).unwrap().is_none());
         assert!(store.get_secrets(&a.id).unwrap().is_none());
-        assert!(store.find_connection("asana", "gone").unwrap().is_none());
+        assert!(store.find_connection("example", "gone").unwrap().is_none());
         assert!(store.delete_connection(&a.id).await.unwrap().is_none());
         store
             .create_connection(conn("GONE"), Secrets::default())

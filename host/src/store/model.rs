@@ -198,14 +198,14 @@ mod tests {
         };
         let state = OAuthState {
             connection_id: "c".into(),
-            connector: "asana".into(),
+            connector: "example".into(),
             redirect_uri: "http://localhost/cb".into(),
             scopes: Vec::new(),
             pkce_verifier: "tok-visible-4".into(),
             created_at: Utc::now(),
             expires_at: Utc::now(),
         };
-        let mut settings = AppSettings::new("asana");
+        let mut settings = AppSettings::new("example");
         settings.client_secret = Some("tok-visible-5".into());
         settings.personal_access_token = Some("tok-visible-6".into());
         let text = format!("{secrets:?} {state:?} {settings:?}");

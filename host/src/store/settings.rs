@@ -106,7 +106,7 @@ mod tests {
     use super::*;
 
     fn settings(tag: &str) -> AppSettings {
-        let mut s = AppSettings::new("asana");
+        let mut s = AppSettings::new("example");
         s.client_id = Some("client-123".into());
         s.client_secret = Some(format!("{tag}-client-secret").into());
         s.personal_access_token = Some(format!("{tag}-pat").into());
@@ -118,9 +118,9 @@ mod tests {
     #[tokio::test]
     async fn round_trip_and_replace() {
         let (_dir, store) = open_store();
-        assert!(store.get_app_settings("asana").unwrap().is_none());
+        assert!(store.get_app_settings("example").unwrap().is_none());
         store.put_app_settings(settings("one")).await.unwrap();
-        let got = store.get_app_settings("asana").unwrap().unwrap();
+        let got = store.get_app_settings("example").unwrap().unwrap();
         assert_eq!(got.client_id.as_deref(), Some("client-123"));
         assert_eq!(reveal(&got.client_secret), "one-client-secret");
         assert_eq!(reveal(&got.personal_access_token), "one-pat");
@@ -128,7 +128,7 @@ mod tests {
         let mut next = settings("two");
         next.personal_access_token = None;
         store.put_app_settings(next).await.unwrap();
-        let got = store.get_app_settings("asana").unwrap().unwrap();
+        let got = store.get_app_settings("example").unwrap().unwrap();
         assert_eq!(reveal(&got.client_secret), "two-client-secret");
         assert!(got.personal_access_token.is_none());
     }
@@ -137,7 +137,7 @@ mod tests {
     async fn secrets_are_bound_to_their_connector() {
         let (_dir, store, raw) = open_raw();
         store.put_app_settings(settings("s")).await.unwrap();
-        let bytes = raw.trees.app_settings.get("asana").unwrap().unwrap();
+        let bytes = raw.trees.app_settings.get("example").unwrap().unwrap();
         raw.trees
             .app_settings
             .insert("copied", bytes.clone())

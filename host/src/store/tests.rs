@@ -56,9 +56,9 @@ pub(crate) fn flow(name: &str) -> Flow {
     }
 }
 
-/// A new asana connection.
+/// A new connection of a made-up connector.
 pub(crate) fn conn(nickname: &str) -> Connection {
-    Connection::new("asana", nickname, AuthMethod::OAuth)
+    Connection::new("example", nickname, AuthMethod::OAuth)
 }
 
 /// All three secrets, `<tag>-access`, `<tag>-refresh`, `<tag>-service`.
@@ -74,7 +74,7 @@ pub(crate) fn full_secrets(tag: &str) -> Secrets {
 pub(crate) fn oauth_state(connection_id: &str, minutes: i64) -> OAuthState {
     OAuthState {
         connection_id: connection_id.into(),
-        connector: "asana".into(),
+        connector: "example".into(),
         redirect_uri: "http://127.0.0.1:8080/oauth/callback".into(),
         scopes: vec!["users:read".into()],
         pkce_verifier: "verifier-for-test-0123456789".into(),
@@ -135,7 +135,7 @@ fn distinctive_secrets() -> (Secrets, OAuthState, AppSettings, Vec<String>) {
     let secrets = full_secrets(tag);
     let mut state = oauth_state("", 10);
     state.pkce_verifier = format!("{tag}-pkce-verifier").into();
-    let mut settings = AppSettings::new("asana");
+    let mut settings = AppSettings::new("example");
     settings.client_secret = Some(format!("{tag}-client-secret").into());
     settings.personal_access_token = Some(format!("{tag}-app-pat").into());
     let needles = [
@@ -172,7 +172,7 @@ async fn reopening_keeps_everything() {
     assert_eq!(reveal(&secrets.service_account_token), "p-service");
     assert_eq!(
         store
-            .find_connection("asana", "persist")
+            .find_connection("example", "persist")
             .unwrap()
             .unwrap()
             .id,
@@ -313,7 +313,7 @@ fn futures_are_send_and_store_is_shareable() {
     send(store.put_oauth_state("s", oauth_state("x", 1)));
     send(store.take_oauth_state("s"));
     send(store.purge_expired_oauth_states(Utc::now()));
-    send(store.put_app_settings(AppSettings::new("asana")));
+    send(store.put_app_settings(AppSettings::new("example")));
     send(store.put_flow(&flow("f")));
     send(store.delete_flow("f"));
     send(store.mark_interrupted());
