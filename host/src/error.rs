@@ -79,23 +79,3 @@ impl AppError {
         )
     }
 }
-
-// Each error type maps to an `AppError` in a `From` impl beside it (e.g. `StoreError` in
-// `crate::store`, `InstallError` in `crate::runtime::catalogue`). `OAuthError`'s stays here until the
-// oauth module takes it in.
-impl From<crate::oauth::OAuthError> for AppError {
-    fn from(e: crate::oauth::OAuthError) -> AppError {
-        use crate::oauth::OAuthError as O;
-        let kind = match &e {
-            O::NotConfigured { .. }
-            | O::NotOAuth
-            | O::InvalidScope(_)
-            | O::ForbiddenScopes { .. }
-            | O::RedirectUriMismatch { .. }
-            | O::InvalidClient => Kind::Unprocessable,
-            O::ConsentDenied | O::InvalidGrant(_) => Kind::Unprocessable,
-            O::Unreachable(_) | O::Provider(_) => Kind::Provider,
-        };
-        AppError::new(kind, e.code(), e.to_string())
-    }
-}

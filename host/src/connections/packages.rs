@@ -16,17 +16,6 @@ pub struct InstalledConnector {
     pub replaced: bool,
 }
 
-impl From<connectors::DefinitionError> for AppError {
-    fn from(e: connectors::DefinitionError) -> AppError {
-        AppError::new(
-            Kind::Unprocessable,
-            "invalid_connector",
-            format!("the connector definition is not valid: {e}"),
-        )
-        .field(&e.field)
-    }
-}
-
 impl Connections {
     /// Install a connector from its definition (TOML, or JSON), or with
     /// `upgrade` replace an installed one of the same id. A built-in id, or

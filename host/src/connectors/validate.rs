@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::definition::{AccountPointers, ConnectorDefinition, OAuth2};
 use super::{http_url, is_loopback_host};
+use crate::error::{AppError, Kind};
 
 /// A definition the host cannot use, and the field at fault.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -27,6 +28,17 @@ impl DefinitionError {
     /// An env key whose value is wrong.
     pub(crate) fn env(key: &str, message: impl Into<String>) -> DefinitionError {
         DefinitionError::new(key, message)
+    }
+}
+
+impl From<DefinitionError> for AppError {
+    fn from(e: DefinitionError) -> AppError {
+        AppError::new(
+            Kind::Unprocessable,
+            "invalid_connector",
+            format!("the connector definition is not valid: {e}"),
+        )
+        .field(&e.field)
     }
 }
 

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use crate::connectors::definition::{BodyEncoding, ClientAuth, OAuth2, RevokeMethod, TokenKind};
 use crate::connectors::{Connector, OAuthEndpoints};
+use crate::error::{AppError, Kind};
 use crate::store::model::Account;
 pub use http::OAuthHttp;
 
@@ -121,6 +122,24 @@ impl OAuthError {
     /// Whether trying again later may work without a person.
     pub fn transient(&self) -> bool {
         matches!(self, OAuthError::Unreachable(_) | OAuthError::Provider(_))
+    }
+}
+
+impl From<OAuthError> for AppError {
+    fn from(e: OAuthError) -> AppError {
+        use OAuthError as O;
+        let kind = match &e {
+            O::NotConfigured { .. }
+            | O::NotOAuth
+            | O::InvalidScope(_)
+            | O::ForbiddenScopes { .. }
+            | O::RedirectUriMismatch { .. }
+            | O::InvalidClient
+            | O::ConsentDenied
+            | O::InvalidGrant(_) => Kind::Unprocessable,
+            O::Unreachable(_) | O::Provider(_) => Kind::Provider,
+        };
+        AppError::new(kind, e.code(), e.to_string())
     }
 }
 
