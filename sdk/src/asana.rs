@@ -16,6 +16,9 @@ use serde_json::Value;
 use crate::http::{Credential, HttpError, Method, Request, Response};
 use crate::{CardError, Context};
 
+/// The most items Asana returns in one page (`limit` is 1 to 100).
+pub const MAX_PAGE_SIZE: usize = 100;
+
 /// A client for the Asana API of the run's connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Asana<'a> {
@@ -271,6 +274,45 @@ impl<'a> Asana<'a> {
             data: page.data,
             next_offset: page.next_page.and_then(|n| n.offset),
         })
+    }
+
+    /// Up to `limit` items of a list, following `next_page.offset` for at
+    /// most `max_pages` pages of at most 100 items (Asana's largest page).
+    /// The flag says whether Asana had more than was read.
+    pub fn get_all<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        limit: usize,
+        max_pages: usize,
+    ) -> Result<(Vec<T>, bool), AsanaError> {
+        let limit = limit.max(1);
+        let mut items: Vec<T> = Vec::new();
+        let mut offset: Option<String> = None;
+        for _ in 0..max_pages.max(1) {
+            let page_size = (limit - items.len()).min(MAX_PAGE_SIZE).to_string();
+            let mut q: Vec<(&str, &str)> = query.to_vec();
+            q.push(("limit", &page_size));
+            if let Some(o) = &offset {
+                q.push(("offset", o));
+            }
+            let page = self.get_page::<T>(path, &q)?;
+            items.extend(page.data);
+            offset = page.next_offset;
+            if offset.is_none() {
+                return Ok((items, false));
+            }
+            if items.len() >= limit {
+                items.truncate(limit);
+                return Ok((items, true));
+            }
+        }
+        Ok((items, offset.is_some()))
+    }
+
+    /// `DELETE path`; Asana answers an empty `data` object.
+    pub fn delete(&self, path: &str) -> Result<(), AsanaError> {
+        self.send(Request::new(Method::Delete, path)).map(|_| ())
     }
 
     /// `POST path` with `{"data": body}` and the `data` of the answer.
@@ -586,6 +628,46 @@ mod tests {
     use super::*;
     use crate::ErrorKind;
     use serde_json::json;
+
+    #[test]
+    fn get_all_follows_offsets_up_to_the_limit_and_the_page_cap() {
+        use crate::testing::{clear_mock, mock_http};
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let log = seen.clone();
+        mock_http(move |req| {
+            let offset = req
+                .query
+                .iter()
+                .find(|(k, _)| k == "offset")
+                .map(|(_, v)| v.clone());
+            log.borrow_mut().push(req.query.clone());
+            let (data, next) = match offset.as_deref() {
+                None => (json!([{"gid": "1"}, {"gid": "2"}]), json!({"offset": "b"})),
+                Some("b") => (json!([{"gid": "3"}, {"gid": "4"}]), json!({"offset": "c"})),
+                _ => (json!([{"gid": "5"}]), Value::Null),
+            };
+            Ok(Response::json_of(
+                200,
+                &json!({"data": data, "next_page": next}),
+            ))
+        });
+        let ctx = Context::new("asana");
+        let asana = Asana::new(&ctx);
+        let (all, more) = asana
+            .get_all::<Compact>("/users", &[("workspace", "1")], 10, 10)
+            .unwrap();
+        assert_eq!(all.len(), 5);
+        assert!(!more);
+        assert_eq!(seen.borrow()[0][1], ("limit".to_string(), "10".to_string()));
+        assert_eq!(seen.borrow()[1][1], ("limit".to_string(), "8".to_string()));
+        let (three, more) = asana.get_all::<Compact>("/users", &[], 3, 10).unwrap();
+        assert_eq!((three.len(), more), (3, true));
+        let (capped, more) = asana.get_all::<Compact>("/users", &[], 100, 1).unwrap();
+        assert_eq!((capped.len(), more), (2, true));
+        clear_mock();
+    }
 
     #[test]
     fn field_from_asana_messages() {
