@@ -286,11 +286,24 @@ impl<'a> Asana<'a> {
         limit: usize,
         max_pages: usize,
     ) -> Result<(Vec<T>, bool), AsanaError> {
+        self.get_all_by(path, query, limit, MAX_PAGE_SIZE, max_pages)
+    }
+
+    /// [`Asana::get_all`] with pages of at most `page_size` items (1 to 100).
+    pub fn get_all_by<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        limit: usize,
+        page_size: usize,
+        max_pages: usize,
+    ) -> Result<(Vec<T>, bool), AsanaError> {
         let limit = limit.max(1);
+        let page_cap = page_size.clamp(1, MAX_PAGE_SIZE);
         let mut items: Vec<T> = Vec::new();
         let mut offset: Option<String> = None;
         for _ in 0..max_pages.max(1) {
-            let page_size = (limit - items.len()).min(MAX_PAGE_SIZE).to_string();
+            let page_size = (limit - items.len()).min(page_cap).to_string();
             let mut q: Vec<(&str, &str)> = query.to_vec();
             q.push(("limit", &page_size));
             if let Some(o) = &offset {
@@ -666,6 +679,12 @@ mod tests {
         assert_eq!((three.len(), more), (3, true));
         let (capped, more) = asana.get_all::<Compact>("/users", &[], 100, 1).unwrap();
         assert_eq!((capped.len(), more), (2, true));
+        seen.borrow_mut().clear();
+        let (small, _) = asana
+            .get_all_by::<Compact>("/users", &[], 100, 2, 1)
+            .unwrap();
+        assert_eq!(small.len(), 2);
+        assert_eq!(seen.borrow()[0][0], ("limit".to_string(), "2".to_string()));
         clear_mock();
     }
 
