@@ -13,6 +13,8 @@
 //!   credential; a card never sees one);
 //! - [`asana`]: a typed Asana client over it;
 //! - [`github`]: a typed GitHub client over it;
+//! - [`dates`] and [`rich_text`]: checks of Asana's date formats and rich
+//!   text, for validating input before any request;
 //! - [`CardError`]: the contract's error record, with constructors.
 //!
 //! ```ignore
@@ -58,11 +60,13 @@ pub mod asana;
 pub mod bindings;
 pub mod card;
 pub mod context;
+pub mod dates;
 pub mod error;
 pub mod github;
 pub mod http;
 pub mod input;
 pub mod prelude;
+pub mod rich_text;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 

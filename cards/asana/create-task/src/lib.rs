@@ -2,10 +2,8 @@
 //! in projects (and their sections) or under a parent task, validating the
 //! input before any call.
 
-mod dates;
-mod rich_text;
-
 use cardhost_sdk::prelude::*;
+use cardhost_sdk::{dates, rich_text};
 use std::collections::BTreeMap;
 
 #[derive(Deserialize, JsonSchema)]

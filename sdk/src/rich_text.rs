@@ -1,7 +1,7 @@
-//! The check of `html_notes`: Asana takes rich text as XML whose root is
-//! `<body>` (<https://developers.asana.com/docs/rich-text>) and refuses
-//! anything else with a 400. The card refuses it first, saying where the
-//! XML breaks.
+//! The check of Asana rich text (a task's `html_notes`, a comment's
+//! `html_text`): Asana takes it as XML whose root is `<body>`
+//! (<https://developers.asana.com/docs/rich-text>) and refuses anything else
+//! with a 400. A card refuses it first, saying where the XML breaks.
 
 /// `Ok` when `xml` is well-formed XML with a single `<body>` root element;
 /// otherwise why not, for a person to read.
