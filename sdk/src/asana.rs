@@ -67,6 +67,26 @@ impl AsanaError {
         self.capability.is_none() && self.status == 404
     }
 
+    /// This error as a [`CardError`]; a 404 is a `not-found` error naming
+    /// `field`, the input that pointed at the missing object.
+    ///
+    /// ```no_run
+    /// # use cardhost_sdk::prelude::*;
+    /// # fn f(ctx: &Context) -> Result<Value, CardError> {
+    /// Asana::new(ctx).get("/tasks/12", &[]).map_err(|e| e.naming("task"))
+    /// # }
+    /// ```
+    pub fn naming(self, field: &str) -> CardError {
+        if !self.is_not_found() {
+            return self.into();
+        }
+        CardError::not_found(format!(
+            "Asana found nothing for `{field}` (404): {}",
+            self.detail()
+        ))
+        .with_field(field)
+    }
+
     /// Asana's messages joined, or a placeholder.
     pub fn detail(&self) -> String {
         if self.messages.is_empty() {
@@ -422,6 +442,40 @@ impl<'a> Asana<'a> {
     }
 }
 
+/// The default `limit` of a list card: how many items in all.
+pub fn default_limit() -> u32 {
+    100
+}
+
+/// The default `page_size` of a list card: Asana's largest page.
+pub fn default_page_size() -> u32 {
+    MAX_PAGE_SIZE as u32
+}
+
+/// The default `max_pages` of a list card.
+pub fn default_max_pages() -> u32 {
+    10
+}
+
+/// Checks a list card's paging input for [`Asana::get_all_by`]: `limit`
+/// 1 to 1000, `page_size` 1 to 100 and `max_pages` 1 to 100; an error names
+/// the field out of range.
+pub fn check_paging(limit: u32, page_size: u32, max_pages: u32) -> Result<(), CardError> {
+    for (field, value, max) in [
+        ("limit", limit, 1000),
+        ("page_size", page_size, MAX_PAGE_SIZE as u32),
+        ("max_pages", max_pages, 100),
+    ] {
+        if !(1..=max).contains(&value) {
+            return Err(CardError::invalid_input(
+                field,
+                format!("`{field}` must be between 1 and {max}, not {value}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn with_query(mut request: Request, query: &[(&str, &str)]) -> Request {
     for (name, value) in query {
         request = request.query(*name, *value);
@@ -538,6 +592,20 @@ pub fn path_segment(field: &str, value: &str) -> Result<String, CardError> {
         }
     }
     Ok(out)
+}
+
+/// `value` made safe as the gid of an object in a path (`/tasks/{gid}`), as
+/// [`path_segment`] does; a value that cannot be one is an `invalid-input`
+/// error naming `field` and saying it must be a gid.
+pub fn gid_segment(field: &str, value: &str) -> Result<String, CardError> {
+    path_segment(field, value).map_err(|e| {
+        let message = if value.trim().is_empty() {
+            e.message
+        } else {
+            format!("`{field}` must be a gid")
+        };
+        CardError { message, ..e }
+    })
 }
 
 /// Whether `value` looks like an email address: one `@`, something before
@@ -853,6 +921,51 @@ mod tests {
             let e = path_segment("user", bad).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidInput, "{bad}");
             assert_eq!(e.field.as_deref(), Some("user"));
+        }
+    }
+
+    #[test]
+    fn a_404_names_the_input_that_pointed_at_it() {
+        let e = parse_error(
+            404,
+            br#"{"errors":[{"message":"task: Unknown object: 9"}]}"#,
+        );
+        let c = e.naming("parent");
+        assert_eq!(c.kind, ErrorKind::NotFound);
+        assert_eq!(c.field.as_deref(), Some("parent"));
+        assert!(c.message.contains("`parent`") && c.message.contains("Unknown object: 9"));
+        let c = parse_error(403, br#"{"errors":[{"message":"No access"}]}"#).naming("task");
+        assert_eq!((c.kind, c.field), (ErrorKind::Forbidden, None));
+    }
+
+    #[test]
+    fn gid_segments() {
+        assert_eq!(gid_segment("task", " 12 ").unwrap(), "12");
+        let e = gid_segment("task", "1/2").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("task"));
+        assert_eq!(e.message, "`task` must be a gid");
+        let e = gid_segment("task", " ").unwrap_err();
+        assert_eq!(e.message, "`task` must not be empty");
+    }
+
+    #[test]
+    fn paging_bounds() {
+        let defaults = (default_limit(), default_page_size(), default_max_pages());
+        assert_eq!(defaults, (100, 100, 10));
+        assert!(check_paging(1, 1, 1).is_ok());
+        assert!(check_paging(1000, 100, 100).is_ok());
+        for ((limit, page_size, max_pages), field) in [
+            ((0, 100, 10), "limit"),
+            ((1001, 100, 10), "limit"),
+            ((100, 0, 10), "page_size"),
+            ((100, 101, 10), "page_size"),
+            ((100, 100, 0), "max_pages"),
+            ((100, 100, 101), "max_pages"),
+        ] {
+            let e = check_paging(limit, page_size, max_pages).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidInput);
+            assert_eq!(e.field.as_deref(), Some(field));
+            assert!(e.message.contains(field), "{}", e.message);
         }
     }
 

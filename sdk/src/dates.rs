@@ -1,6 +1,9 @@
 //! The two date formats Asana takes: `YYYY-MM-DD` (`due_on`, `start_on`)
 //! and RFC 3339 date-times (`due_at`, `start_at`), which Asana wants in UTC:
-//! [`to_utc`] checks one and writes it with `Z`.
+//! [`to_utc`] checks one and writes it with `Z`. The `*_field` functions and
+//! [`completed_since`] check a card's input and name the field at fault.
+
+use crate::CardError;
 
 /// Whether `s` is a real calendar date written `YYYY-MM-DD`.
 pub fn is_valid_date(s: &str) -> bool {
@@ -71,6 +74,50 @@ pub fn to_utc(s: &str) -> Option<String> {
         minutes / 60,
         minutes % 60
     ))
+}
+
+/// `value`, a date `YYYY-MM-DD` for Asana (`due_on`, `start_on`), or an
+/// `invalid-input` error naming `field`.
+pub fn date_field<'a>(field: &str, value: &'a str) -> Result<&'a str, CardError> {
+    if is_valid_date(value) {
+        Ok(value)
+    } else {
+        Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must be a calendar date written YYYY-MM-DD"),
+        ))
+    }
+}
+
+/// `value`, an RFC 3339 date-time for Asana (`due_at`, `start_at`), in UTC
+/// with `Z` (see [`to_utc`]), or an `invalid-input` error naming `field`.
+pub fn date_time_field(field: &str, value: &str) -> Result<String, CardError> {
+    to_utc(value).ok_or_else(|| {
+        CardError::invalid_input(
+            field,
+            format!("`{field}` must be an RFC 3339 date-time such as 2024-05-01T17:00:00Z"),
+        )
+    })
+}
+
+/// Asana's `completed_since` filter of task lists ("only tasks that are
+/// incomplete or were completed since"): the keyword `now` (only incomplete
+/// tasks) or an RFC 3339 date-time, sent in UTC; anything else is an
+/// `invalid-input` error naming `field`.
+pub fn completed_since(field: &str, value: &str) -> Result<String, CardError> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("now") {
+        return Ok("now".to_string());
+    }
+    to_utc(value).ok_or_else(|| {
+        CardError::invalid_input(
+            field,
+            format!(
+                "`{field}` must be `now` (incomplete tasks only) or an RFC 3339 date-time \
+                 such as 2024-05-01T00:00:00Z"
+            ),
+        )
+    })
 }
 
 /// Days from 1970-01-01 to a (valid) civil date.
@@ -191,6 +238,30 @@ mod tests {
             "9999-12-31T23:30:00-01:00",
         ] {
             assert_eq!(to_utc(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn fields_name_themselves() {
+        assert_eq!(date_field("due_on", "2024-02-29").unwrap(), "2024-02-29");
+        let e = date_field("due_on", "2023-02-29").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("due_on"));
+        assert!(e.message.contains("`due_on`"), "{}", e.message);
+        assert_eq!(
+            date_time_field("due_at", "2024-05-01T09:30:00+02:00").unwrap(),
+            "2024-05-01T07:30:00Z"
+        );
+        let e = date_time_field("due_at", "tomorrow").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("due_at"));
+        assert_eq!(completed_since("c", " NOW ").unwrap(), "now");
+        assert_eq!(
+            completed_since("c", "2024-05-01T00:00:00-01:00").unwrap(),
+            "2024-05-01T01:00:00Z"
+        );
+        for bad in ["", "today", "2024-05-01", "later than now"] {
+            let e = completed_since("completed_since", bad).unwrap_err();
+            assert_eq!(e.kind, crate::ErrorKind::InvalidInput, "{bad}");
+            assert_eq!(e.field.as_deref(), Some("completed_since"), "{bad}");
         }
     }
 

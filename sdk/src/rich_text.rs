@@ -18,6 +18,12 @@ pub fn check(xml: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// [`check`] for a card's input field: the error is `invalid-input` naming
+/// `field` and saying why.
+pub fn check_field(field: &str, xml: &str) -> Result<(), crate::CardError> {
+    check(xml).map_err(|why| crate::CardError::invalid_input(field, format!("`{field}` {why}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,6 +40,18 @@ mod tests {
         ] {
             assert_eq!(check(good), Ok(()), "{good}");
         }
+    }
+
+    #[test]
+    fn a_field_is_named() {
+        assert!(check_field("html_text", "<body>ok</body>").is_ok());
+        let e = check_field("html_text", "<body>a & b</body>").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("html_text"));
+        assert!(
+            e.message.starts_with("`html_text` is not well-formed XML"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

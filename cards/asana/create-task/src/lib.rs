@@ -261,27 +261,12 @@ fn list<'a>(
 
 /// A date `YYYY-MM-DD`, or an error naming `field`.
 fn date<'a>(field: &str, value: Option<&'a str>) -> Result<Option<&'a str>, CardError> {
-    match value {
-        Some(d) if !dates::is_valid_date(d) => Err(CardError::invalid_input(
-            field,
-            format!("`{field}` must be a calendar date written YYYY-MM-DD"),
-        )),
-        _ => Ok(value),
-    }
+    value.map(|d| dates::date_field(field, d)).transpose()
 }
 
 /// An RFC 3339 date-time in UTC with `Z`, or an error naming `field`.
 fn date_time(field: &str, value: Option<&str>) -> Result<Option<String>, CardError> {
-    value
-        .map(|d| {
-            dates::to_utc(d).ok_or_else(|| {
-                CardError::invalid_input(
-                    field,
-                    format!("`{field}` must be an RFC 3339 date-time such as 2024-05-01T17:00:00Z"),
-                )
-            })
-        })
-        .transpose()
+    value.map(|d| dates::date_time_field(field, d)).transpose()
 }
 
 /// Refuses two fields given together: the error names the second.
@@ -310,8 +295,7 @@ fn validate<'a>(
         ("html_notes", html_notes.is_some()),
     )?;
     if let Some(xml) = html_notes {
-        rich_text::check(xml)
-            .map_err(|why| CardError::invalid_input("html_notes", format!("`html_notes` {why}")))?;
+        rich_text::check_field("html_notes", xml)?;
     }
     let (due_on, due_at) = (given(&input.due_on), given(&input.due_at));
     not_both(("due_on", due_on.is_some()), ("due_at", due_at.is_some()))?;
