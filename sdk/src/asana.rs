@@ -36,6 +36,96 @@ pub struct Compact {
     pub name: Option<String>,
 }
 
+/// A task as task lists show it, read with [`TASK_SUMMARY_FIELDS`]; refer
+/// to one in a flow as `tasks[0].gid`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TaskSummary {
+    /// The task's gid.
+    pub gid: String,
+    /// The task's name.
+    pub name: Option<String>,
+    /// Whether the task is completed.
+    pub completed: Option<bool>,
+    /// Who the task is assigned to, or null.
+    pub assignee: Option<Compact>,
+    /// The due date, `YYYY-MM-DD`, or null.
+    pub due_on: Option<String>,
+    /// The due date and time (UTC), or null.
+    pub due_at: Option<String>,
+    /// The task's URL in Asana.
+    pub permalink_url: Option<String>,
+}
+
+/// The `opt_fields` that fill a [`TaskSummary`] (related objects by name
+/// only, which `tasks:read` allows).
+pub const TASK_SUMMARY_FIELDS: &str = "name,completed,assignee.name,due_on,due_at,permalink_url";
+
+/// A task in full, as the task cards output it, read with [`TASK_FIELDS`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Task {
+    /// The task's gid.
+    pub gid: String,
+    /// The task's name.
+    pub name: Option<String>,
+    /// The description, as plain text.
+    pub notes: Option<String>,
+    /// Who the task is assigned to, or null.
+    pub assignee: Option<Compact>,
+    /// The due date, `YYYY-MM-DD`, or null.
+    pub due_on: Option<String>,
+    /// The due date and time (UTC), or null.
+    pub due_at: Option<String>,
+    /// Whether the task is completed.
+    pub completed: Option<bool>,
+    /// When the task was completed, or null.
+    pub completed_at: Option<String>,
+    /// The projects the task is in.
+    #[serde(default)]
+    pub projects: Vec<Compact>,
+    /// The projects the task is in, each with the task's section there.
+    #[serde(default)]
+    pub memberships: Vec<TaskMembership>,
+    /// The task's tags.
+    #[serde(default)]
+    pub tags: Vec<Compact>,
+    /// The task's URL in Asana.
+    pub permalink_url: Option<String>,
+    /// The task's custom field values.
+    #[serde(default)]
+    pub custom_fields: Vec<CustomFieldValue>,
+}
+
+/// A project a task is in and the task's section there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TaskMembership {
+    /// The project.
+    pub project: Option<Compact>,
+    /// The task's section in that project, or null.
+    pub section: Option<Compact>,
+}
+
+/// A custom field's value on a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CustomFieldValue {
+    /// The custom field's gid.
+    pub gid: String,
+    /// The custom field's name.
+    pub name: Option<String>,
+    /// What kind of field: `text`, `number`, `enum`, `multi_enum`, `date`,
+    /// `people`, ...
+    pub resource_subtype: Option<String>,
+    /// The value as Asana shows it (text), or null when unset.
+    pub display_value: Option<String>,
+}
+
+/// The `opt_fields` that fill a [`Task`]: related objects by name only, and
+/// custom fields by their value on the task, which `tasks:read` allows (more
+/// would need the related resources' own scopes,
+/// <https://developers.asana.com/docs/oauth-scopes>).
+pub const TASK_FIELDS: &str = "name,notes,assignee.name,due_on,due_at,completed,completed_at,\
+projects.name,memberships.project.name,memberships.section.name,tags.name,permalink_url,\
+custom_fields.name,custom_fields.resource_subtype,custom_fields.display_value";
+
 /// One page of a list: the items and, when there are more, the offset of
 /// the next page (pass it back as the `offset` query parameter).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +175,30 @@ impl AsanaError {
             self.detail()
         ))
         .with_field(field)
+    }
+
+    /// This error as a [`CardError`], where a 402 Payment Required (the
+    /// operation needs a paid Asana plan) is a `forbidden` error naming
+    /// `field` and saying that it needs Asana Premium (or higher) for `what`.
+    pub fn premium_only(self, field: &str, what: &str) -> CardError {
+        if self.capability.is_some() || self.status != 402 {
+            return self.into();
+        }
+        CardError::forbidden(format!(
+            "the {field} needs Asana Premium (or higher) for {what} (Asana answered 402 \
+             Payment Required: {})",
+            self.detail()
+        ))
+        .with_field(field)
+    }
+
+    /// [`AsanaError::naming`] for a request that several inputs point into
+    /// (a path and a query): a 404 names the one of `fields` that Asana's
+    /// message blames (`workspace: Unknown object: 1`), else the first.
+    pub fn naming_any(self, fields: &[&str]) -> CardError {
+        let blamed = fields.iter().find(|f| self.field.as_deref() == Some(**f));
+        let field = blamed.or(fields.first()).copied().unwrap_or_default();
+        self.naming(field)
     }
 
     /// Asana's messages joined, or a placeholder.
@@ -373,7 +487,17 @@ impl<'a> Asana<'a> {
         path: &str,
         body: &B,
     ) -> Result<T, AsanaError> {
-        self.send_data(Method::Put, path, &[], body)
+        self.put_with_query(path, &[], body)
+    }
+
+    /// `PUT path?query` with `{"data": body}` and the `data` of the answer.
+    pub fn put_with_query<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &B,
+    ) -> Result<T, AsanaError> {
+        self.send_data(Method::Put, path, query, body)
     }
 
     fn send_data<T: DeserializeOwned, B: Serialize + ?Sized>(
@@ -458,22 +582,30 @@ pub fn default_max_pages() -> u32 {
 }
 
 /// Checks a list card's paging input for [`Asana::get_all_by`]: `limit`
-/// 1 to 1000, `page_size` 1 to 100 and `max_pages` 1 to 100; an error names
-/// the field out of range.
-pub fn check_paging(limit: u32, page_size: u32, max_pages: u32) -> Result<(), CardError> {
-    for (field, value, max) in [
-        ("limit", limit, 1000),
-        ("page_size", page_size, MAX_PAGE_SIZE as u32),
-        ("max_pages", max_pages, 100),
-    ] {
-        if !(1..=max).contains(&value) {
-            return Err(CardError::invalid_input(
-                field,
-                format!("`{field}` must be between 1 and {max}, not {value}"),
-            ));
-        }
+/// 1 to 1000, `page_size` 1 to 100 and `max_pages` 1 to 100, returned as
+/// `(limit, page_size, max_pages)`; an error names the field out of range.
+pub fn check_paging(
+    limit: u32,
+    page_size: u32,
+    max_pages: u32,
+) -> Result<(usize, usize, usize), CardError> {
+    check_range("limit", limit, 1, 1000)?;
+    check_range("page_size", page_size, 1, MAX_PAGE_SIZE as u32)?;
+    check_range("max_pages", max_pages, 1, 100)?;
+    Ok((limit as usize, page_size as usize, max_pages as usize))
+}
+
+/// `value` of input `field` checked to be within `min..=max`; an
+/// `invalid-input` error naming `field` otherwise.
+pub fn check_range(field: &str, value: u32, min: u32, max: u32) -> Result<u32, CardError> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must be between {min} and {max}, not {value}"),
+        ))
     }
-    Ok(())
 }
 
 fn with_query(mut request: Request, query: &[(&str, &str)]) -> Request {
@@ -594,18 +726,79 @@ pub fn path_segment(field: &str, value: &str) -> Result<String, CardError> {
     Ok(out)
 }
 
-/// `value` made safe as the gid of an object in a path (`/tasks/{gid}`), as
-/// [`path_segment`] does; a value that cannot be one is an `invalid-input`
-/// error naming `field` and saying it must be a gid.
-pub fn gid_segment(field: &str, value: &str) -> Result<String, CardError> {
-    path_segment(field, value).map_err(|e| {
-        let message = if value.trim().is_empty() {
-            e.message
-        } else {
-            format!("`{field}` must be a gid")
-        };
-        CardError { message, ..e }
-    })
+/// The one of `fields` (name, value) that was given, for inputs that take
+/// exactly one of several fields. None given is an `invalid-input` error
+/// naming the first field; two given name the second of them.
+pub fn exactly_one<'a>(
+    fields: &[(&'a str, Option<&'a str>)],
+) -> Result<(&'a str, &'a str), CardError> {
+    let names: Vec<String> = fields.iter().map(|(name, _)| format!("`{name}`")).collect();
+    let names = names.join(", ");
+    let mut given = fields.iter().filter_map(|(name, v)| v.map(|v| (*name, v)));
+    let Some(first) = given.next() else {
+        let field = fields.first().map_or("", |f| f.0);
+        return Err(CardError::invalid_input(
+            field,
+            format!("give one of {names}"),
+        ));
+    };
+    match given.next() {
+        Some((second, _)) => Err(CardError::invalid_input(
+            second,
+            format!(
+                "give only one of {names}, not both `{}` and `{second}`",
+                first.0
+            ),
+        )),
+        None => Ok(first),
+    }
+}
+
+/// The workspace gid a card works in: `given` when it is not blank, else the
+/// connection's default workspace, checked with [`gid`]; with neither, an
+/// `invalid-input` error naming `workspace`.
+pub fn workspace_or_default<'a>(
+    ctx: &'a Context,
+    given: Option<&'a str>,
+) -> Result<&'a str, CardError> {
+    let workspace = given
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .or(ctx
+            .default_workspace()
+            .map(str::trim)
+            .filter(|w| !w.is_empty()))
+        .ok_or_else(|| {
+            CardError::invalid_input(
+                "workspace",
+                "give a `workspace`: the connection has no default workspace",
+            )
+        })?;
+    gid("workspace", workspace)
+}
+
+/// `value`, the gid of an Asana object, trimmed: ASCII letters, digits, `-`
+/// and `_` only (Asana's gids are digits), so it is the same in a path
+/// (`/tasks/{gid}`), a query or a body. Anything else is an `invalid-input`
+/// error naming `field`.
+pub fn gid<'a>(field: &str, value: &'a str) -> Result<&'a str, CardError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must not be empty"),
+        ));
+    }
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must be a gid"),
+        ));
+    }
+    Ok(value)
 }
 
 /// Whether `value` looks like an email address: one `@`, something before
@@ -936,24 +1129,92 @@ mod tests {
         assert!(c.message.contains("`parent`") && c.message.contains("Unknown object: 9"));
         let c = parse_error(403, br#"{"errors":[{"message":"No access"}]}"#).naming("task");
         assert_eq!((c.kind, c.field), (ErrorKind::Forbidden, None));
+        let e = || {
+            parse_error(
+                404,
+                br#"{"errors":[{"message":"workspace: Unknown object: 1"}]}"#,
+            )
+        };
+        assert_eq!(
+            e().naming_any(&["user", "workspace"]).field.as_deref(),
+            Some("workspace")
+        );
+        assert_eq!(
+            e().naming_any(&["project"]).field.as_deref(),
+            Some("project")
+        );
+        let c = parse_error(402, br#"{"errors":[{"message":"Payment Required"}]}"#)
+            .premium_only("workspace", "task search");
+        assert_eq!(
+            (c.kind, c.field.as_deref()),
+            (ErrorKind::Forbidden, Some("workspace"))
+        );
+        assert!(
+            c.message.starts_with(
+                "the workspace needs Asana Premium (or higher) for task search (Asana answered 402"
+            ),
+            "{}",
+            c.message
+        );
+        let c = e().premium_only("workspace", "x");
+        assert_eq!(c.kind, ErrorKind::NotFound);
     }
 
     #[test]
-    fn gid_segments() {
-        assert_eq!(gid_segment("task", " 12 ").unwrap(), "12");
-        let e = gid_segment("task", "1/2").unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("task"));
-        assert_eq!(e.message, "`task` must be a gid");
-        let e = gid_segment("task", " ").unwrap_err();
+    fn gids() {
+        assert_eq!(gid("task", " 12 ").unwrap(), "12");
+        for bad in ["1/2", "..", "a b", "1%2F", "me@x.io", "ü"] {
+            let e = gid("task", bad).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("task"), "{bad}");
+            assert_eq!(e.message, "`task` must be a gid", "{bad}");
+        }
+        let e = gid("task", " ").unwrap_err();
         assert_eq!(e.message, "`task` must not be empty");
+    }
+
+    #[test]
+    fn exactly_one_of_several_fields() {
+        let one = exactly_one(&[
+            ("project", None),
+            ("section", Some("5")),
+            ("assignee", None),
+        ]);
+        assert_eq!(one.unwrap(), ("section", "5"));
+        let e = exactly_one(&[("project", None), ("section", None)]).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("project"));
+        assert_eq!(e.message, "give one of `project`, `section`");
+        let e = exactly_one(&[
+            ("project", Some("1")),
+            ("section", None),
+            ("assignee", Some("")),
+        ])
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("assignee"));
+        assert!(
+            e.message.contains("not both `project` and `assignee`"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn the_default_workspace_fills_in() {
+        let ctx = Context::new("asana").with_default_workspace("1");
+        assert_eq!(workspace_or_default(&ctx, Some(" 2 ")).unwrap(), "2");
+        assert_eq!(workspace_or_default(&ctx, Some(" ")).unwrap(), "1");
+        assert_eq!(workspace_or_default(&ctx, None).unwrap(), "1");
+        let e = workspace_or_default(&Context::new("asana"), None).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("workspace"));
+        let e = workspace_or_default(&ctx, Some("1/2")).unwrap_err();
+        assert_eq!(e.message, "`workspace` must be a gid");
     }
 
     #[test]
     fn paging_bounds() {
         let defaults = (default_limit(), default_page_size(), default_max_pages());
         assert_eq!(defaults, (100, 100, 10));
-        assert!(check_paging(1, 1, 1).is_ok());
-        assert!(check_paging(1000, 100, 100).is_ok());
+        assert_eq!(check_paging(1, 1, 1).unwrap(), (1, 1, 1));
+        assert_eq!(check_paging(1000, 100, 100).unwrap(), (1000, 100, 100));
         for ((limit, page_size, max_pages), field) in [
             ((0, 100, 10), "limit"),
             ((1001, 100, 10), "limit"),

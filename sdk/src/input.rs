@@ -76,6 +76,18 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// For an input field that may be absent, `null` or a value, declared
+/// `#[serde(default, deserialize_with = "cardhost_sdk::input::present")]` on
+/// an `Option<Option<T>>`: absent is `None`, `null` is `Some(None)` (e.g.
+/// "unassign") and a value is `Some(Some(value))`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +162,20 @@ mod tests {
         let e = err("[]");
         assert_eq!(e.kind, ErrorKind::InvalidInput);
         assert_eq!(e.field, None);
+    }
+
+    #[test]
+    fn present_tells_absent_from_null() {
+        #[derive(Debug, Deserialize)]
+        struct Change {
+            #[serde(default, deserialize_with = "present")]
+            assignee: Option<Option<String>>,
+        }
+        let of = |json: &str| decode_input::<Change>(json).unwrap().assignee;
+        assert_eq!(of("{}"), None);
+        assert_eq!(of(r#"{"assignee": null}"#), Some(None));
+        assert_eq!(of(r#"{"assignee": "me"}"#), Some(Some("me".to_string())));
+        let e = decode_input::<Change>(r#"{"assignee": 1}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("assignee"));
     }
 }
