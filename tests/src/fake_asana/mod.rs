@@ -26,7 +26,9 @@ mod ratelimit;
 mod scim;
 pub mod seed;
 mod state;
+mod stories;
 mod task_input;
+mod task_lists;
 mod tasks;
 mod teams;
 mod users;
@@ -34,6 +36,8 @@ mod workspaces;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_tasks;
 #[cfg(test)]
 mod tests_teams;
 
@@ -250,8 +254,36 @@ fn router(state: AppState) -> Router {
             &format!("{api}/users/{{user_gid}}/user_task_list"),
             get(tasks::get_user_task_list),
         )
-        .route(&format!("{api}/tasks"), post(tasks::create_task))
-        .route(&format!("{api}/tasks/{{task_gid}}"), get(tasks::get_task))
+        .route(
+            &format!("{api}/tasks"),
+            post(tasks::create_task).get(task_lists::list_tasks),
+        )
+        .route(
+            &format!("{api}/tasks/{{task_gid}}"),
+            get(tasks::get_task)
+                .put(tasks::update_task)
+                .delete(tasks::delete_task),
+        )
+        .route(
+            &format!("{api}/tasks/{{task_gid}}/stories"),
+            get(stories::list_stories).post(stories::create_story),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}/tasks"),
+            get(task_lists::list_for_project),
+        )
+        .route(
+            &format!("{api}/sections/{{section_gid}}/tasks"),
+            get(task_lists::list_for_section),
+        )
+        .route(
+            &format!("{api}/user_task_lists/{{user_task_list_gid}}/tasks"),
+            get(task_lists::list_for_user_task_list),
+        )
+        .route(
+            &format!("{api}/workspaces/{{workspace_gid}}/tasks/search"),
+            get(task_lists::search),
+        )
         .route(&format!("{api}/scim/Users"), get(scim::list_users))
         .route(&format!("{api}/scim/Users/{{id}}"), get(scim::get_user))
         .route(&format!("{api}/scim/{{*rest}}"), get(scim::no_route))

@@ -226,6 +226,26 @@ impl Task {
             .collect()
     }
 
+    /// The gids of the sections the task is in.
+    pub fn sections(&self) -> Vec<&str> {
+        self.full["memberships"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["section"]["gid"].as_str())
+            .collect()
+    }
+
+    /// The gids of the task's tags.
+    pub fn tags(&self) -> Vec<&str> {
+        self.full["tags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["gid"].as_str())
+            .collect()
+    }
+
     /// The compact form Asana lists tasks in (`TaskCompact`).
     pub fn compact(&self) -> Value {
         json!({
@@ -303,7 +323,6 @@ impl Store {
 
     /// Whether `viewer` may see `project`: anyone in its workspace, unless it
     /// is private, then only its members (directly or through its team).
-    #[expect(dead_code, reason = "the project and story routes come next")]
     pub fn can_see_project(&self, viewer: &User, project: &Project) -> bool {
         viewer.member_of(&project.workspace)
             && (project.privacy_setting != "private"
@@ -530,7 +549,6 @@ impl Store {
     }
 
     /// The compact form of a story (`StoryCompact`).
-    #[expect(dead_code, reason = "the project and story routes come next")]
     pub fn story_compact(&self, story: &Story) -> Value {
         json!({
             "gid": story.gid,
