@@ -21,6 +21,7 @@ mod html;
 mod middleware;
 mod model;
 mod oauth;
+mod projects;
 mod query;
 mod ratelimit;
 mod scim;
@@ -36,6 +37,8 @@ mod workspaces;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_projects;
 #[cfg(test)]
 mod tests_tasks;
 #[cfg(test)]
@@ -267,6 +270,40 @@ fn router(state: AppState) -> Router {
         .route(
             &format!("{api}/tasks/{{task_gid}}/stories"),
             get(stories::list_stories).post(stories::create_story),
+        )
+        .route(
+            &format!("{api}/projects"),
+            get(projects::list_projects).post(projects::create_project),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}"),
+            get(projects::get_project)
+                .put(projects::update_project)
+                .delete(projects::delete_project),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}/project_memberships"),
+            get(projects::list_project_memberships),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}/addMembers"),
+            post(projects::add_members),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}/removeMembers"),
+            post(projects::remove_members),
+        )
+        .route(
+            &format!("{api}/teams/{{team_gid}}/projects"),
+            get(projects::list_for_team).post(projects::create_project_for_team),
+        )
+        .route(
+            &format!("{api}/memberships"),
+            get(projects::list_memberships).post(projects::create_membership),
+        )
+        .route(
+            &format!("{api}/memberships/{{membership_gid}}"),
+            get(projects::get_membership).delete(projects::delete_membership),
         )
         .route(
             &format!("{api}/projects/{{project_gid}}/tasks"),

@@ -109,7 +109,6 @@ pub enum MemberKind {
 /// A user's or a team's membership of a project.
 #[derive(Debug, Clone)]
 pub struct ProjectMembership {
-    #[allow(dead_code)] // read by the project routes of the next commit
     pub gid: String,
     pub project: String,
     pub member: String,
@@ -487,7 +486,6 @@ impl Store {
     /// A project membership: `ProjectMembershipCompactResponse` as
     /// `/projects/{gid}/project_memberships` lists it, or, with
     /// `generic`, the `membership` form of `/memberships`.
-    #[expect(dead_code, reason = "the project and story routes come next")]
     pub fn project_membership_json(&self, membership: &ProjectMembership, generic: bool) -> Value {
         let parent = self
             .project(&membership.project)
