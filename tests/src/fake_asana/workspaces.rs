@@ -141,7 +141,7 @@ pub async fn typeahead(
         "project" => store
             .projects
             .iter()
-            .filter(|p| p.workspace == ws)
+            .filter(|p| p.workspace == ws && store.can_see_project(me, p))
             .map(|p| (store.project_json(p), p.name.clone()))
             .collect(),
         "tag" => store
@@ -165,6 +165,7 @@ pub async fn typeahead(
                 (t.full.clone(), name)
             })
             .collect(),
+        "team" => super::teams::typeahead_candidates(store, me, ws),
         _ => Vec::new(),
     };
     let mut ranked: Vec<(u8, String, Value)> = candidates
