@@ -14,7 +14,7 @@ use cardhost_sdk::prelude::*;
 #[serde(deny_unknown_fields)]
 struct Input {
     /// The gid of the task to change. Give at least one field to change too.
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "String::is_empty")]
     #[schemars(length(min = 1))]
     task: String,
     /// The new name.
@@ -60,7 +60,10 @@ impl Card for UpdateTask {
     const SCOPES: &'static [&'static str] = &["tasks:write"];
 
     fn run(mut input: Input, ctx: &Context) -> Result<Task, CardError> {
-        let path = format!("/tasks/{}", asana::gid("task", &input.task)?);
+        // Taken out, so that it is not sent (and not marked `writeOnly`,
+        // which a flow run would redact as a secret).
+        let task = std::mem::take(&mut input.task);
+        let path = format!("/tasks/{}", asana::gid("task", &task)?);
         check(&mut input)?;
         Asana::new(ctx)
             .put_with_query(&path, &[("opt_fields", TASK_FIELDS)], &input)
