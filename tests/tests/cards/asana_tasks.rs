@@ -422,6 +422,22 @@ async fn list_tasks_by_project_section_and_assignee() {
         "section",
     )
     .await;
+    not_found(
+        &host,
+        &conn,
+        "asana.list-tasks",
+        json!({"assignee": "me", "workspace": UNKNOWN_GID}),
+        "workspace",
+    )
+    .await;
+    not_found(
+        &host,
+        &conn,
+        "asana.list-tasks",
+        json!({"assignee": UNKNOWN_GID}),
+        "assignee",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -502,6 +518,16 @@ async fn read_user_tasks_lists_my_tasks() {
         "user",
     )
     .await;
+    // Asana answers an unknown workspace here with a 400 naming it.
+    let (status, body) = host
+        .run(
+            "asana.read-user-tasks",
+            &conn,
+            json!({"user": "me", "workspace": UNKNOWN_GID}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "workspace", "{body}");
 }
 
 #[tokio::test]

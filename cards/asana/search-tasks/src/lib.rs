@@ -5,8 +5,9 @@
 //! Search does not page: Asana's results are not stable between requests,
 //! so it offers no `offset`. The card makes one request for up to `limit`
 //! (at most 100) tasks in `sort_by` order and says whether the page came
-//! back full (`more`): to see further, narrow the filters, or sort by
-//! `created_at` and search again for what comes after.
+//! back full (`more`): to see further, narrow the filters. Asana's own
+//! advice for more is to sort by creation time and search again past the
+//! last one seen, which needs a date filter this card does not take.
 
 use cardhost_sdk::asana::TaskSummary;
 use cardhost_sdk::prelude::*;
