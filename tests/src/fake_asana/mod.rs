@@ -25,6 +25,7 @@ mod projects;
 mod query;
 mod ratelimit;
 mod scim;
+mod scim_write;
 pub mod seed;
 mod state;
 mod stories;
@@ -39,6 +40,8 @@ mod workspaces;
 mod tests;
 #[cfg(test)]
 mod tests_projects;
+#[cfg(test)]
+mod tests_scim;
 #[cfg(test)]
 mod tests_tasks;
 #[cfg(test)]
@@ -321,8 +324,17 @@ fn router(state: AppState) -> Router {
             &format!("{api}/workspaces/{{workspace_gid}}/tasks/search"),
             get(task_lists::search),
         )
-        .route(&format!("{api}/scim/Users"), get(scim::list_users))
-        .route(&format!("{api}/scim/Users/{{id}}"), get(scim::get_user))
+        .route(
+            &format!("{api}/scim/Users"),
+            get(scim::list_users).post(scim_write::create_user),
+        )
+        .route(
+            &format!("{api}/scim/Users/{{id}}"),
+            get(scim::get_user)
+                .put(scim_write::replace_user)
+                .patch(scim_write::patch_user)
+                .delete(scim_write::delete_user),
+        )
         .route(&format!("{api}/scim/{{*rest}}"), get(scim::no_route))
         .route(
             "/-/oauth_authorize",
