@@ -12,6 +12,13 @@
 //! ([`crate::contract`]): a request it does not allow is refused, recorded,
 //! and fails the test when the fake is dropped. Every request is recorded;
 //! faults, latency and rate limits can be turned on.
+//!
+//! Routes: users (`users.rs`), workspaces and typeahead (`workspaces.rs`),
+//! teams and team memberships (`teams.rs`), tasks (`tasks.rs`), task lists
+//! and search (`task_lists.rs`), comments (`stories.rs`), projects and their
+//! memberships (`projects.rs`), SCIM reads (`scim.rs`) and writes
+//! (`scim_write.rs`). An operation whose scope Asana's description does not
+//! name needs a token with Full permissions (`middleware::required_scopes`).
 
 mod auth;
 mod consent;
@@ -25,6 +32,7 @@ mod projects;
 mod query;
 mod ratelimit;
 mod scim;
+mod scim_write;
 pub mod seed;
 mod state;
 mod stories;
@@ -39,6 +47,8 @@ mod workspaces;
 mod tests;
 #[cfg(test)]
 mod tests_projects;
+#[cfg(test)]
+mod tests_scim;
 #[cfg(test)]
 mod tests_tasks;
 #[cfg(test)]
@@ -321,8 +331,17 @@ fn router(state: AppState) -> Router {
             &format!("{api}/workspaces/{{workspace_gid}}/tasks/search"),
             get(task_lists::search),
         )
-        .route(&format!("{api}/scim/Users"), get(scim::list_users))
-        .route(&format!("{api}/scim/Users/{{id}}"), get(scim::get_user))
+        .route(
+            &format!("{api}/scim/Users"),
+            get(scim::list_users).post(scim_write::create_user),
+        )
+        .route(
+            &format!("{api}/scim/Users/{{id}}"),
+            get(scim::get_user)
+                .put(scim_write::replace_user)
+                .patch(scim_write::patch_user)
+                .delete(scim_write::delete_user),
+        )
         .route(&format!("{api}/scim/{{*rest}}"), get(scim::no_route))
         .route(
             "/-/oauth_authorize",

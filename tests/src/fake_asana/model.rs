@@ -334,12 +334,13 @@ impl Store {
                 }))
     }
 
-    /// The users who are direct members of a project, in membership order.
+    /// The active users who are direct members of a project, in membership order.
     pub fn project_members(&self, project: &str) -> Vec<&User> {
         self.project_memberships
             .iter()
             .filter(|m| m.project == project && m.kind == MemberKind::User)
             .filter_map(|m| self.user(&m.member))
+            .filter(|u| u.active)
             .collect()
     }
 
