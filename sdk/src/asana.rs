@@ -733,6 +733,86 @@ pub fn user_ref<'v>(field: &str, value: &'v str) -> Result<&'v str, CardError> {
     }
 }
 
+/// The default `limit` of a list card: 100 items.
+pub fn default_list_limit() -> u32 {
+    100
+}
+
+/// The default `page_size` of a list card: 100 items, Asana's largest page.
+pub fn default_page_size() -> u32 {
+    100
+}
+
+/// The default `max_pages` of a list card: 10 requests.
+pub fn default_max_pages() -> u32 {
+    10
+}
+
+/// `value` trimmed, when it is an email address; else an `invalid-input`
+/// error naming `field`.
+pub fn email<'v>(field: &str, value: &'v str) -> Result<&'v str, CardError> {
+    let value = value.trim();
+    if looks_like_email(value) {
+        Ok(value)
+    } else {
+        Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must be an email address, not {value:?}"),
+        ))
+    }
+}
+
+/// `value` trimmed, when it is a gid (ASCII digits); else an
+/// `invalid-input` error naming `field`.
+pub fn gid<'v>(field: &str, value: &'v str) -> Result<&'v str, CardError> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value)
+    } else {
+        Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must be a gid (digits), not {value:?}"),
+        ))
+    }
+}
+
+/// Exactly one of two alternative inputs, each `(field, value)`: the field
+/// given and its value, trimmed. Neither, both, or a blank value is an
+/// `invalid-input` error naming a field.
+pub fn one_of<'v>(
+    first: (&'static str, Option<&'v str>),
+    second: (&'static str, Option<&'v str>),
+) -> Result<(&'static str, &'v str), CardError> {
+    let a = non_blank(first.0, first.1)?;
+    let b = non_blank(second.0, second.1)?;
+    match (a, b) {
+        (Some(a), None) => Ok((first.0, a)),
+        (None, Some(b)) => Ok((second.0, b)),
+        (Some(_), Some(_)) => Err(CardError::invalid_input(
+            second.0,
+            format!("give `{}` or `{}`, not both", first.0, second.0),
+        )),
+        (None, None) => Err(CardError::invalid_input(
+            first.0,
+            format!("give `{}` or `{}`", first.0, second.0),
+        )),
+    }
+}
+
+/// The workspace `value` names, else the connection's default workspace,
+/// as a path segment; an `invalid-input` error naming `workspace` when
+/// neither is there (or the value is blank or not a gid-like segment).
+pub fn workspace_or_default(ctx: &Context, value: Option<&str>) -> Result<String, CardError> {
+    let value = non_blank("workspace", value)?.or(ctx.default_workspace());
+    let Some(workspace) = value else {
+        return Err(CardError::invalid_input(
+            "workspace",
+            "give a `workspace`: the connection has no default workspace",
+        ));
+    };
+    path_segment("workspace", workspace)
+}
+
 /// The run's connection must have a service account token (for SCIM):
 /// otherwise an `invalid-input` error naming `connection`, before any
 /// request.
@@ -855,6 +935,22 @@ impl<'a> Asana<'a> {
                 .as_deref()
                 .is_some_and(|n| n.trim().eq_ignore_ascii_case(email.trim()))
         }))
+    }
+
+    /// [`Asana::scim_user_by_email`] for a card: no such user (or one
+    /// without an id) is a `not-found` error naming `field`, the input that
+    /// led to `email`; a refusal names the service account token.
+    pub fn scim_user_for(&self, field: &str, email: &str) -> Result<ScimUser, CardError> {
+        self.scim_user_by_email(email)
+            .map_err(scim_card_error)?
+            .filter(|user| user.id.is_some())
+            .ok_or_else(|| {
+                CardError::not_found(format!(
+                    "Asana has no user with email {email} in the service account's organization \
+                     (SCIM)"
+                ))
+                .with_field(field)
+            })
     }
 
     /// `POST /scim/Users` with `user` (a SCIM user resource) using the
@@ -1423,5 +1519,96 @@ mod tests {
         );
         let bare: ScimUser = serde_json::from_value(json!({"id": "8"})).unwrap();
         assert_eq!(ScimProfile::from(bare).name, None);
+    }
+
+    #[test]
+    fn emails_gids_and_alternative_inputs() {
+        assert_eq!(email("email", " ada@x.io ").unwrap(), "ada@x.io");
+        assert_eq!(
+            email("email", "ada").unwrap_err().field.as_deref(),
+            Some("email")
+        );
+        assert_eq!(gid("gid", " 42 ").unwrap(), "42");
+        for bad in ["", "me", "4 2", "1/2"] {
+            assert_eq!(
+                gid("gid", bad).unwrap_err().field.as_deref(),
+                Some("gid"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            one_of(("email", Some(" a ")), ("id", None)).unwrap(),
+            ("email", "a")
+        );
+        assert_eq!(
+            one_of(("email", None), ("id", Some("7"))).unwrap(),
+            ("id", "7")
+        );
+        for (a, b, field) in [
+            (None, None, "email"),
+            (Some("a"), Some("7"), "id"),
+            (Some(" "), None, "email"),
+            (None, Some(""), "id"),
+        ] {
+            let e = one_of(("email", a), ("id", b)).unwrap_err();
+            assert_eq!(
+                (e.kind, e.field.as_deref()),
+                (ErrorKind::InvalidInput, Some(field))
+            );
+        }
+        assert_eq!(
+            (
+                default_list_limit(),
+                default_page_size(),
+                default_max_pages()
+            ),
+            (100, 100, 10)
+        );
+    }
+
+    #[test]
+    fn the_workspace_or_the_default_one() {
+        let none = Context::new("asana");
+        let ws = Context::new("asana").with_default_workspace("1");
+        assert_eq!(workspace_or_default(&ws, None).unwrap(), "1");
+        assert_eq!(workspace_or_default(&none, Some(" 2 ")).unwrap(), "2");
+        for (ctx, value) in [(&none, None), (&ws, Some(" ")), (&ws, Some("1/2"))] {
+            let e = workspace_or_default(ctx, value).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("workspace"), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn scim_user_for_names_the_input_of_a_missing_user() {
+        use crate::testing::{clear_mock, mock_http};
+        mock_http(|req| {
+            let found = req.query[0].1.contains("ada@x.io");
+            let resources = if found {
+                json!([{"id": "7", "userName": "ada@x.io"}])
+            } else {
+                json!([])
+            };
+            Ok(Response::json_of(200, &json!({"Resources": resources})))
+        });
+        let ctx = Context::new("asana");
+        let asana = Asana::new(&ctx);
+        assert_eq!(
+            asana
+                .scim_user_for("email", "ada@x.io")
+                .unwrap()
+                .id
+                .as_deref(),
+            Some("7")
+        );
+        let e = asana.scim_user_for("gid", "bob@x.io").unwrap_err();
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::NotFound, Some("gid"))
+        );
+        assert!(e.message.contains("bob@x.io"), "{}", e.message);
+        mock_http(|_| Ok(Response::json_of(403, &json!({"detail": "no"}))));
+        let e = asana.scim_user_for("email", "ada@x.io").unwrap_err();
+        clear_mock();
+        assert!(e.message.contains("service account token"), "{}", e.message);
     }
 }
