@@ -22,10 +22,12 @@ async fn setup(service_account: bool) -> (FakeAsana, Host, String) {
 
 /// An OAuth connection granted only `scopes`, consent approved at the fake.
 async fn scoped_connection(host: &Host, scopes: &[&str]) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let (status, created) = host
         .post(
             "/connections",
-            json!({"connector": "asana", "nickname": "scoped", "scopes": scopes}),
+            json!({"connector": "asana", "nickname": format!("scoped-{n}"), "scopes": scopes}),
         )
         .await;
     assert_eq!(status, 201, "{created}");
@@ -183,4 +185,261 @@ async fn list_users_refuses_bad_input_a_missing_workspace_and_a_missing_scope() 
     assert_eq!(body["error"]["code"], "not_found");
     assert_eq!(body["error"]["field"], "workspace");
     assert_missing_scope(&fake, &host, "asana.list-users", json!({}), "users:read").await;
+}
+
+#[tokio::test]
+async fn list_users_of_a_team() {
+    let (fake, host, conn) = setup(false).await;
+    let (status, body) = host
+        .run(
+            "asana.list-users",
+            &conn,
+            json!({"team": seed::TEAM_GID, "page_size": 4}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut listed = gids(&body["output"]["users"]);
+    listed.sort();
+    let mut members = fake.team_members(seed::TEAM_GID);
+    members.sort();
+    assert_eq!(listed, members);
+    assert!(listed.contains(&seed::OFFBOARD_USER_GID));
+    let first = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/api/1.0/users")
+        .unwrap();
+    assert_eq!(first.query_param("team"), Some(seed::TEAM_GID));
+    assert_eq!(first.query_param("workspace"), None, "only the team");
+}
+
+// --- search-teams ----------------------------------------------------------
+
+#[tokio::test]
+async fn search_teams_finds_names_containing_the_query_across_pages() {
+    let (fake, host, conn) = setup(false).await;
+    let (status, body) = host
+        .run(
+            "asana.search-teams",
+            &conn,
+            json!({"query": "ENGINEERING", "page_size": 1}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let out = &body["output"];
+    assert_eq!(gids(&out["teams"]), [seed::TEAM_GID, seed::OPS_TEAM_GID]);
+    assert_eq!(out["teams"][0]["name"], seed::TEAM_NAME);
+    assert!(out["teams"][0]["permalink_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    assert_eq!(
+        (out["count"].clone(), out["more"].clone()),
+        (json!(2), json!(false))
+    );
+    let pages: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == format!("/api/1.0/workspaces/{}/teams", seed::WORKSPACE_GID))
+        .collect();
+    assert!(
+        pages.len() >= 4,
+        "every team on its own page: {}",
+        pages.len()
+    );
+    assert_eq!(pages[0].query_param("limit"), Some("1"));
+    let (status, body) = host
+        .run(
+            "asana.search-teams",
+            &conn,
+            json!({"query": "engineering", "limit": 1, "workspace": seed::WORKSPACE_GID}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(gids(&body["output"]["teams"]), [seed::TEAM_GID]);
+    assert_eq!(body["output"]["more"], true);
+    let (status, body) = host
+        .run("asana.search-teams", &conn, json!({"query": "finance"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["output"],
+        json!({"teams": [], "count": 0, "more": false})
+    );
+}
+
+#[tokio::test]
+async fn search_teams_refuses_bad_input_an_unknown_workspace_and_a_missing_scope() {
+    let (fake, host, conn) = setup(false).await;
+    assert_invalid(
+        &fake,
+        &host,
+        &conn,
+        "asana.search-teams",
+        &[
+            (json!({}), "query"),
+            (json!({"query": " "}), "query"),
+            (json!({"query": "x", "workspace": "1/2"}), "workspace"),
+            (json!({"query": "x", "page_size": 0}), "page_size"),
+            (json!({"query": "x", "limit": 5000}), "limit"),
+            (json!({"query": "x", "max_pages": 101}), "max_pages"),
+        ],
+    )
+    .await;
+    let (status, body) = host
+        .run(
+            "asana.search-teams",
+            &conn,
+            json!({"query": "x", "workspace": "1299999999999999"}),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["field"], "workspace");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("1299999999999999"));
+    assert_missing_scope(
+        &fake,
+        &host,
+        "asana.search-teams",
+        json!({"query": "x"}),
+        "teams:read",
+    )
+    .await;
+}
+
+// --- add-user-to-team and remove-user-from-team ----------------------------
+
+#[tokio::test]
+async fn add_then_remove_a_user_by_email_gid_or_me() {
+    let (fake, host, conn) = setup(false).await;
+    // Ada is in Engineering and Marketing: members may change a team.
+    assert!(!fake
+        .team_members(seed::TEAM_GID)
+        .contains(&seed::GRACE_KELLY_GID.to_string()));
+    let (status, body) = host
+        .run(
+            "asana.add-user-to-team",
+            &conn,
+            json!({"team": seed::TEAM_GID, "user": seed::GRACE_KELLY_EMAIL}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let out = &body["output"];
+    assert_eq!(out["user"]["gid"], seed::GRACE_KELLY_GID);
+    assert_eq!(out["user"]["name"], "Grace Kelly");
+    assert_eq!(
+        out["team"],
+        json!({"gid": seed::TEAM_GID, "name": seed::TEAM_NAME})
+    );
+    assert_eq!(
+        (out["is_admin"].clone(), out["is_guest"].clone()),
+        (json!(false), json!(false))
+    );
+    assert!(!out["gid"].as_str().unwrap().is_empty());
+    assert!(fake
+        .team_members(seed::TEAM_GID)
+        .contains(&seed::GRACE_KELLY_GID.to_string()));
+    let sent = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == format!("/api/1.0/teams/{}/addUser", seed::TEAM_GID))
+        .unwrap();
+    assert_eq!(
+        sent.json().unwrap(),
+        json!({"data": {"user": seed::GRACE_KELLY_EMAIL}})
+    );
+
+    let (status, body) = host
+        .run(
+            "asana.remove-user-from-team",
+            &conn,
+            json!({"team": seed::TEAM_GID, "user": seed::GRACE_KELLY_GID}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["output"],
+        json!({"team": seed::TEAM_GID, "user": seed::GRACE_KELLY_GID, "removed": true})
+    );
+    assert!(!fake
+        .team_members(seed::TEAM_GID)
+        .contains(&seed::GRACE_KELLY_GID.to_string()));
+
+    let (status, body) = host
+        .run(
+            "asana.remove-user-from-team",
+            &conn,
+            json!({"team": seed::MARKETING_TEAM_GID, "user": "me"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!fake
+        .team_members(seed::MARKETING_TEAM_GID)
+        .contains(&seed::ME_GID.to_string()));
+}
+
+#[tokio::test]
+async fn team_membership_changes_refuse_bad_input_unknown_teams_and_granular_connections() {
+    let (fake, host, conn) = setup(false).await;
+    for card in ["asana.add-user-to-team", "asana.remove-user-from-team"] {
+        assert_invalid(
+            &fake,
+            &host,
+            &conn,
+            card,
+            &[
+                (json!({"user": "me"}), "team"),
+                (json!({"team": "../users", "user": "me"}), "team"),
+                (json!({"team": seed::TEAM_GID}), "user"),
+                (json!({"team": seed::TEAM_GID, "user": "Grace"}), "user"),
+                (
+                    json!({"team": seed::TEAM_GID, "user": "me", "admin": true}),
+                    "admin",
+                ),
+            ],
+        )
+        .await;
+        let (status, body) = host
+            .run(
+                card,
+                &conn,
+                json!({"team": "1299999999999999", "user": "me"}),
+            )
+            .await;
+        assert_eq!(status, 404, "{card}: {body}");
+        assert_eq!(body["error"]["code"], "not_found", "{card}: {body}");
+        assert_eq!(body["error"]["field"], "team", "{card}: {body}");
+        // Asana lists no granular scope for these: a granular connection
+        // lacks Full permissions and is refused before any request.
+        assert_missing_scope(
+            &fake,
+            &host,
+            card,
+            json!({"team": seed::TEAM_GID, "user": "me"}),
+            "default",
+        )
+        .await;
+    }
+    // Only members of a team may change it: Ada is not in Design.
+    let (status, body) = host
+        .run(
+            "asana.add-user-to-team",
+            &conn,
+            json!({"team": seed::DESIGN_TEAM_GID, "user": "me"}),
+        )
+        .await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["error"]["code"], "provider_forbidden", "{body}");
+    // An unknown user is Asana's 400 naming `user`.
+    let (status, body) = host
+        .run(
+            "asana.add-user-to-team",
+            &conn,
+            json!({"team": seed::TEAM_GID, "user": "nobody@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "user", "{body}");
 }
