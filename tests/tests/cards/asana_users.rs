@@ -22,13 +22,22 @@ async fn setup(service_account: bool) -> (FakeAsana, Host, String) {
 
 /// An OAuth connection granted only `scopes`, consent approved at the fake.
 async fn scoped_connection(host: &Host, scopes: &[&str]) -> String {
+    scoped_connection_with(host, scopes, json!({})).await
+}
+
+/// [`scoped_connection`] with `extra` fields in its creation body.
+async fn scoped_connection_with(host: &Host, scopes: &[&str], extra: Value) -> String {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let (status, created) = host
-        .post(
-            "/connections",
-            json!({"connector": "asana", "nickname": format!("scoped-{n}"), "scopes": scopes}),
-        )
+        .post("/connections", {
+            let mut body =
+                json!({"connector": "asana", "nickname": format!("scoped-{n}"), "scopes": scopes});
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            body
+        })
         .await;
     assert_eq!(status, 201, "{created}");
     let url = created["authorize_url"].as_str().unwrap();
@@ -442,4 +451,367 @@ async fn team_membership_changes_refuse_bad_input_unknown_teams_and_granular_con
         .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["field"], "user", "{body}");
+}
+
+// --- create-user, update-user, deactivate-user (SCIM) ----------------------
+
+/// The SCIM requests the fake received, as `(method, path)`.
+fn scim_requests(fake: &FakeAsana) -> Vec<(String, String)> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/1.0/scim/"))
+        .map(|r| (r.method, r.path))
+        .collect()
+}
+
+#[tokio::test]
+async fn create_then_update_a_user_with_the_service_account_token() {
+    let (fake, host, conn) = setup(true).await;
+    let email = "barbara.mcclintock@example.com";
+    let (status, body) = host
+        .run(
+            "asana.create-user",
+            &conn,
+            json!({"email": email, "given_name": "Barbara", "family_name": "McClintock",
+                   "title": "Geneticist", "department": "Research"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let out = &body["output"];
+    let id = out["id"].as_str().unwrap().to_string();
+    assert!(!id.is_empty());
+    assert_eq!(
+        (
+            &out["email"],
+            &out["name"],
+            &out["title"],
+            &out["department"],
+            &out["active"]
+        ),
+        (
+            &json!(email),
+            &json!("Barbara McClintock"),
+            &json!("Geneticist"),
+            &json!("Research"),
+            &json!(true)
+        )
+    );
+    let created = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert_eq!(created.path, "/api/1.0/scim/Users");
+    assert_eq!(
+        created.header("authorization"),
+        Some(format!("Bearer {}", seed::SERVICE_ACCOUNT_TOKEN).as_str()),
+        "SCIM takes the service account token"
+    );
+    assert_eq!(fake.scim_user(email).unwrap()["id"], id.as_str());
+
+    // By email, then by SCIM id.
+    fake.clear_requests();
+    let (status, body) = host
+        .run(
+            "asana.update-user",
+            &conn,
+            json!({"email": email, "name": "Barbara McClintock (Nobel)", "title": "Nobel laureate"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["output"]["name"], "Barbara McClintock (Nobel)");
+    assert_eq!(body["output"]["title"], "Nobel laureate");
+    assert_eq!(body["output"]["department"], "Research");
+    assert_eq!(
+        scim_requests(&fake),
+        [
+            ("GET".to_string(), "/api/1.0/scim/Users".to_string()),
+            ("PATCH".to_string(), format!("/api/1.0/scim/Users/{id}"))
+        ]
+    );
+    let (status, body) = host
+        .run(
+            "asana.update-user",
+            &conn,
+            json!({"id": id, "department": "Cytogenetics"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let user = fake.scim_user(email).unwrap();
+    assert_eq!(user["name"]["formatted"], "Barbara McClintock (Nobel)");
+    assert_eq!(
+        user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
+        "Cytogenetics"
+    );
+}
+
+#[tokio::test]
+async fn create_user_refuses_an_existing_user_bad_input_and_a_connection_without_a_service_account()
+{
+    let (fake, host, conn) = setup(true).await;
+    let (status, body) = host
+        .run(
+            "asana.create-user",
+            &conn,
+            json!({"email": seed::GRACE_HOPPER_EMAIL}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "email");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("already exists") && message.contains("409"),
+        "{message}"
+    );
+    assert_invalid(
+        &fake,
+        &host,
+        &conn,
+        "asana.create-user",
+        &[
+            (json!({}), "email"),
+            (json!({"email": "not-an-email"}), "email"),
+            (json!({"email": "x@example.com", "name": " "}), "name"),
+            (
+                json!({"email": "x@example.com", "given_name": ""}),
+                "given_name",
+            ),
+            (
+                json!({"email": "x@example.com", "department": ""}),
+                "department",
+            ),
+            (json!({"email": "x@example.com", "manager": "1"}), "manager"),
+        ],
+    )
+    .await;
+    let plain = host.token_connection("no-sa", false).await;
+    fake.clear_requests();
+    let (status, body) = host
+        .run(
+            "asana.create-user",
+            &plain,
+            json!({"email": "x@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "connection");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("service account token"));
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    // SCIM needs no OAuth scope: a granular connection with the service
+    // account token creates users.
+    let granular = scoped_connection_with(
+        &host,
+        &["tasks:write"],
+        json!({"service_account_token": seed::SERVICE_ACCOUNT_TOKEN}),
+    )
+    .await;
+    let (status, body) = host
+        .run(
+            "asana.create-user",
+            &granular,
+            json!({"email": "x@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn update_user_refuses_unknown_users_and_bad_input() {
+    let (fake, host, conn) = setup(true).await;
+    let (status, body) = host
+        .run(
+            "asana.update-user",
+            &conn,
+            json!({"email": "nobody@example.com", "title": "x"}),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["field"], "email");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nobody@example.com"));
+    let (status, body) = host
+        .run(
+            "asana.update-user",
+            &conn,
+            json!({"id": "1299999999999999", "title": "x"}),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["field"], "id");
+    assert_invalid(
+        &fake,
+        &host,
+        &conn,
+        "asana.update-user",
+        &[
+            (json!({"title": "x"}), "email"),
+            (json!({"email": seed::GRACE_KELLY_EMAIL}), "name"),
+            (json!({"email": "grace", "title": "x"}), "email"),
+            (json!({"email": seed::GRACE_KELLY_EMAIL, "id": seed::GRACE_KELLY_GID, "title": "x"}), "id"),
+            (json!({"id": "../Groups", "title": "x"}), "id"),
+            (json!({"email": seed::GRACE_KELLY_EMAIL, "family_name": "Grimaldi"}), "family_name"),
+        ],
+    )
+    .await;
+    let plain = host.token_connection("no-sa", false).await;
+    let (status, body) = host
+        .run(
+            "asana.update-user",
+            &plain,
+            json!({"id": seed::GRACE_KELLY_GID, "title": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (400, json!("connection")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn deactivate_user_by_email_or_gid_and_says_it_cannot_be_undone() {
+    let (fake, host, conn) = setup(true).await;
+    let (status, body) = host
+        .run(
+            "asana.deactivate-user",
+            &conn,
+            json!({"email": seed::OFFBOARD_USER_EMAIL}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let out = &body["output"];
+    assert_eq!(out["id"], seed::OFFBOARD_USER_GID);
+    assert_eq!(
+        (out["active"].clone(), out["already_deactivated"].clone()),
+        (json!(false), json!(false))
+    );
+    assert!(
+        out["note"].as_str().unwrap().contains("cannot be undone"),
+        "{out}"
+    );
+    assert_eq!(fake.user_active(seed::OFFBOARD_USER_GID), Some(false));
+    let patch = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PATCH")
+        .unwrap();
+    assert_eq!(
+        patch.path,
+        format!("/api/1.0/scim/Users/{}", seed::OFFBOARD_USER_GID)
+    );
+    assert_eq!(
+        patch.json().unwrap()["Operations"],
+        json!([{"op": "replace", "path": "active", "value": false}])
+    );
+
+    fake.clear_requests();
+    let (status, body) = host
+        .run(
+            "asana.deactivate-user",
+            &conn,
+            json!({"gid": seed::KATHERINE_JOHNSON_GID}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["output"]["email"], seed::KATHERINE_JOHNSON_EMAIL);
+    assert_eq!(fake.user_active(seed::KATHERINE_JOHNSON_GID), Some(false));
+    let first = &fake.requests()[0];
+    assert_eq!(
+        first.path,
+        format!("/api/1.0/users/{}", seed::KATHERINE_JOHNSON_GID)
+    );
+    assert_eq!(first.query_param("opt_fields"), Some("email"));
+    assert_eq!(
+        first.header("authorization"),
+        Some(format!("Bearer {}", seed::PAT).as_str())
+    );
+
+    // Already deactivated: nothing is sent to change.
+    fake.clear_requests();
+    let (status, body) = host
+        .run(
+            "asana.deactivate-user",
+            &conn,
+            json!({"email": seed::CHARLES_BABBAGE_EMAIL}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["output"]["already_deactivated"], true);
+    assert!(!scim_requests(&fake).iter().any(|(m, _)| m == "PATCH"));
+}
+
+#[tokio::test]
+async fn deactivate_user_refuses_unknown_users_bad_input_and_missing_scopes() {
+    let (fake, host, conn) = setup(true).await;
+    for (input, field) in [
+        (json!({"email": "nobody@example.com"}), "email"),
+        (json!({"gid": "1299999999999999"}), "gid"),
+    ] {
+        let (status, body) = host
+            .run("asana.deactivate-user", &conn, input.clone())
+            .await;
+        assert_eq!(status, 404, "{input}: {body}");
+        assert_eq!(body["error"]["code"], "not_found", "{body}");
+        assert_eq!(body["error"]["field"], field, "{body}");
+    }
+    assert_invalid(
+        &fake,
+        &host,
+        &conn,
+        "asana.deactivate-user",
+        &[
+            (json!({}), "email"),
+            (json!({"email": "ada"}), "email"),
+            (json!({"gid": "me"}), "gid"),
+            (json!({"email": seed::ME_EMAIL, "gid": seed::ME_GID}), "gid"),
+            (
+                json!({"email": seed::ME_EMAIL, "transfer_to": "me"}),
+                "transfer_to",
+            ),
+        ],
+    )
+    .await;
+    let plain = host.token_connection("no-sa", false).await;
+    fake.clear_requests();
+    let (status, body) = host
+        .run(
+            "asana.deactivate-user",
+            &plain,
+            json!({"email": seed::GRACE_KELLY_EMAIL}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (400, json!("connection")),
+        "{body}"
+    );
+    assert!(fake.requests().is_empty());
+    // `users:read` (for a gid's email) is missing: refused before any request.
+    let granular = scoped_connection_with(
+        &host,
+        &["tasks:write"],
+        json!({"service_account_token": seed::SERVICE_ACCOUNT_TOKEN}),
+    )
+    .await;
+    fake.clear_requests();
+    let (status, body) = host
+        .run(
+            "asana.deactivate-user",
+            &granular,
+            json!({"email": seed::GRACE_KELLY_EMAIL}),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "missing_scopes");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("users:read"));
+    assert!(fake.requests().is_empty());
+    assert_eq!(fake.user_active(seed::GRACE_KELLY_GID), Some(true));
 }
