@@ -7,7 +7,8 @@
 //! Several reads go out at once with [`Asana::get_each`] (the host's
 //! `send-all`). SCIM calls (`/scim/Users`) use the connection's service
 //! account token: see [`Asana::secondary_emails`] and
-//! [`Asana::secondary_emails_each`].
+//! [`Asana::secondary_emails_each`] to read, [`Asana::scim_user_by_email`],
+//! [`Asana::scim_create_user`] and [`Asana::scim_patch`] to manage users.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -831,6 +832,42 @@ pub struct ScimUser {
     pub user_name: Option<String>,
     #[serde(default)]
     pub emails: Vec<ScimEmail>,
+    /// The user's SCIM id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The user's name parts.
+    #[serde(default)]
+    pub name: Option<ScimName>,
+    /// Whether the user is active (false once deprovisioned).
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// The user's job title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The enterprise extension (`department`).
+    #[serde(
+        rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        default
+    )]
+    pub enterprise: Option<ScimEnterprise>,
+}
+
+/// A SCIM user's `name`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ScimName {
+    #[serde(default)]
+    pub formatted: Option<String>,
+    #[serde(rename = "givenName", default)]
+    pub given_name: Option<String>,
+    #[serde(rename = "familyName", default)]
+    pub family_name: Option<String>,
+}
+
+/// The part of SCIM's enterprise user extension Asana takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ScimEnterprise {
+    #[serde(default)]
+    pub department: Option<String>,
 }
 
 /// One of a SCIM user's emails.
@@ -893,6 +930,289 @@ fn scim_error(err: AsanaError) -> CardError {
                 field: None,
                 ..e
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Users and teams: paging bounds of list cards, a 404 named after the input
+// that pointed at the missing object, user references, listing with a
+// filter, and SCIM writes with the service account token.
+
+/// The SCIM schema URN of a user.
+pub const SCIM_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The SCIM schema URN of the enterprise user extension (`department`).
+pub const SCIM_ENTERPRISE_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The SCIM schema URN of a PATCH request.
+pub const SCIM_PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// `value` trimmed, or `None` when absent; a value given but blank is an
+/// `invalid-input` error naming `field` (leave it out instead).
+pub fn non_blank<'v>(field: &str, value: Option<&'v str>) -> Result<Option<&'v str>, CardError> {
+    match value.map(str::trim) {
+        Some("") => Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must not be blank: leave it out instead"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// A user as Asana's `user` parameters take one: `me`, a gid (digits) or an
+/// email address, trimmed; anything else is an `invalid-input` error naming
+/// `field`.
+pub fn user_ref<'v>(field: &str, value: &'v str) -> Result<&'v str, CardError> {
+    let value = value.trim();
+    let gid = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    if value == "me" || gid || looks_like_email(value) {
+        Ok(value)
+    } else {
+        Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must be `me`, a user gid or an email address, not {value:?}"),
+        ))
+    }
+}
+
+/// `value` trimmed, when it is an email address; else an `invalid-input`
+/// error naming `field`.
+pub fn email<'v>(field: &str, value: &'v str) -> Result<&'v str, CardError> {
+    let value = value.trim();
+    if looks_like_email(value) {
+        Ok(value)
+    } else {
+        Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must be an email address, not {value:?}"),
+        ))
+    }
+}
+
+/// Exactly one of two alternative inputs, each `(field, value)`: the field
+/// given and its value, trimmed. Neither, both, or a blank value is an
+/// `invalid-input` error naming a field.
+pub fn one_of<'v>(
+    first: (&'static str, Option<&'v str>),
+    second: (&'static str, Option<&'v str>),
+) -> Result<(&'static str, &'v str), CardError> {
+    let a = non_blank(first.0, first.1)?;
+    let b = non_blank(second.0, second.1)?;
+    match (a, b) {
+        (Some(a), None) => Ok((first.0, a)),
+        (None, Some(b)) => Ok((second.0, b)),
+        (Some(_), Some(_)) => Err(CardError::invalid_input(
+            second.0,
+            format!("give `{}` or `{}`, not both", first.0, second.0),
+        )),
+        (None, None) => Err(CardError::invalid_input(
+            first.0,
+            format!("give `{}` or `{}`", first.0, second.0),
+        )),
+    }
+}
+
+/// The run's connection must have a service account token (for SCIM):
+/// otherwise an `invalid-input` error naming `connection`, before any
+/// request.
+pub fn require_service_account(ctx: &Context, card: &str) -> Result<(), CardError> {
+    if ctx.has_service_account() {
+        return Ok(());
+    }
+    Err(CardError::invalid_input(
+        "connection",
+        format!(
+            "{card} manages users through Asana's SCIM API, which takes only a service account \
+             token: the connection needs one (an Asana Enterprise service account token, set on \
+             the connection as its service account token)"
+        ),
+    ))
+}
+
+impl AsanaError {
+    /// This error as a [`CardError`], a 404 becoming a `not-found` error
+    /// naming `field`, the input that pointed at `value`.
+    pub fn or_not_found(self, field: &str, value: &str) -> CardError {
+        if self.is_not_found() {
+            CardError::not_found(format!(
+                "Asana found no {value:?} (given as `{field}`) (404): {}",
+                self.detail()
+            ))
+            .with_field(field)
+        } else {
+            self.into()
+        }
+    }
+}
+
+/// A SCIM write refused or failed as a [`CardError`]: a 401 or 403 says
+/// that Asana refused the connection's service account token.
+pub fn scim_card_error(err: AsanaError) -> CardError {
+    if err.capability.is_some() {
+        return err.into();
+    }
+    let detail = err.detail();
+    match err.status {
+        401 => CardError::unauthorized(format!(
+            "Asana refused the connection's service account token for SCIM (401): {detail}. \
+             Check the service account token set on the connection."
+        )),
+        403 => CardError::forbidden(format!(
+            "Asana refused SCIM to the connection's service account token (403): {detail}. \
+             Managing users needs the service account token of an Asana Enterprise organization."
+        )),
+        _ => err.into(),
+    }
+}
+
+impl<'a> Asana<'a> {
+    /// Up to `limit` items of a list that `keep` accepts, reading pages of
+    /// `page_size` items (1 to 100) for at most `max_pages` pages. The flag
+    /// says whether Asana may have more: a page was left unread, or more
+    /// items were accepted than `limit`.
+    pub fn get_matching_by<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        (limit, page_size, max_pages): (usize, usize, usize),
+        mut keep: impl FnMut(&T) -> bool,
+    ) -> Result<(Vec<T>, bool), AsanaError> {
+        let limit = limit.max(1);
+        let size = page_size.clamp(1, MAX_PAGE_SIZE).to_string();
+        let mut items: Vec<T> = Vec::new();
+        let mut offset: Option<String> = None;
+        for _ in 0..max_pages.max(1) {
+            let mut q: Vec<(&str, &str)> = query.to_vec();
+            q.push(("limit", &size));
+            if let Some(o) = &offset {
+                q.push(("offset", o));
+            }
+            let page = self.get_page::<T>(path, &q)?;
+            for item in page.data.into_iter().filter(|item| keep(item)) {
+                if items.len() == limit {
+                    return Ok((items, true));
+                }
+                items.push(item);
+            }
+            offset = page.next_offset;
+            if offset.is_none() || items.len() == limit {
+                return Ok((items, offset.is_some()));
+            }
+        }
+        Ok((items, offset.is_some()))
+    }
+
+    /// `method path` with `body` as it is (SCIM bodies have no `data`
+    /// envelope) and the answer decoded.
+    pub fn send_raw<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, AsanaError> {
+        let request = Request::new(method, path)
+            .json_body(body)
+            .map_err(|e| AsanaError {
+                status: 0,
+                messages: vec![e.message],
+                field: None,
+                phrase: None,
+                capability: None,
+            })?;
+        decode(&self.send(request)?)
+    }
+
+    /// The SCIM user whose `userName` is `email` (compared without case),
+    /// read with the service account token; `None` when there is none.
+    pub fn scim_user_by_email(&self, email: &str) -> Result<Option<ScimUser>, AsanaError> {
+        let filter = scim_filter(email);
+        let list: ScimList = self
+            .with_service_account()
+            .get_raw("/scim/Users", &[("filter", filter.as_str())])?;
+        Ok(list.resources.into_iter().find(|u| {
+            u.user_name
+                .as_deref()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(email.trim()))
+        }))
+    }
+
+    /// [`Asana::scim_user_by_email`] for a card: no such user (or one
+    /// without an id) is a `not-found` error naming `field`, the input that
+    /// led to `email`; a refusal names the service account token.
+    pub fn scim_user_for(&self, field: &str, email: &str) -> Result<ScimUser, CardError> {
+        self.scim_user_by_email(email)
+            .map_err(scim_card_error)?
+            .filter(|user| user.id.is_some())
+            .ok_or_else(|| {
+                CardError::not_found(format!(
+                    "Asana has no user with email {email} in the service account's organization \
+                     (SCIM)"
+                ))
+                .with_field(field)
+            })
+    }
+
+    /// `POST /scim/Users` with `user` (a SCIM user resource) using the
+    /// service account token; the user created.
+    pub fn scim_create_user(&self, user: &Value) -> Result<ScimUser, AsanaError> {
+        self.with_service_account()
+            .send_raw(Method::Post, "/scim/Users", user)
+    }
+
+    /// `PATCH /scim/Users/{id}` with these `Operations` (see
+    /// [`scim_replace`]) using the service account token; the user after.
+    pub fn scim_patch(&self, id: &str, operations: Vec<Value>) -> Result<ScimUser, AsanaError> {
+        let id = path_segment("id", id).map_err(|e| AsanaError {
+            status: 400,
+            messages: vec![e.message],
+            field: Some("id".into()),
+            phrase: None,
+            capability: None,
+        })?;
+        let body = serde_json::json!({"schemas": [SCIM_PATCH_SCHEMA], "Operations": operations});
+        self.with_service_account()
+            .send_raw(Method::Patch, &format!("/scim/Users/{id}"), &body)
+    }
+}
+
+/// A SCIM PATCH operation replacing the attribute at `path` with `value`.
+pub fn scim_replace(path: &str, value: impl Into<Value>) -> Value {
+    serde_json::json!({"op": "replace", "path": path, "value": value.into()})
+}
+
+/// An Asana user as SCIM describes it: what the user cards return.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ScimProfile {
+    /// The user's SCIM id (the id `asana.update-user` takes).
+    pub id: String,
+    /// The user's primary email (SCIM `userName`).
+    pub email: Option<String>,
+    /// The user's full name (`name.formatted`, else given and family names).
+    pub name: Option<String>,
+    /// The user's job title, or null.
+    pub title: Option<String>,
+    /// The user's department, or null.
+    pub department: Option<String>,
+    /// Whether the user is active; false once deactivated (deprovisioned).
+    pub active: Option<bool>,
+}
+
+impl From<ScimUser> for ScimProfile {
+    fn from(user: ScimUser) -> Self {
+        let name = user.name.unwrap_or_default();
+        let parts = [name.given_name, name.family_name]
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.trim().is_empty())
+            .collect::<Vec<_>>();
+        let joined = (!parts.is_empty()).then(|| parts.join(" "));
+        ScimProfile {
+            id: user.id.unwrap_or_default(),
+            email: user.user_name,
+            name: name.formatted.filter(|n| !n.trim().is_empty()).or(joined),
+            title: user.title,
+            department: user.enterprise.and_then(|e| e.department),
+            active: user.active,
         }
     }
 }
@@ -1278,6 +1598,329 @@ mod tests {
     fn scim_refusal_names_the_service_account_token() {
         let e = scim_error(parse_error(403, br#"{"detail":"not allowed"}"#));
         assert_eq!(e.kind, ErrorKind::Forbidden);
+        assert!(e.message.contains("service account token"), "{}", e.message);
+    }
+
+    #[test]
+    fn paging_bounds_name_the_field() {
+        assert!(check_paging(1, 1, 1).is_ok());
+        assert!(check_paging(1000, 100, 100).is_ok());
+        for ((limit, size, pages), field) in [
+            ((0, 1, 1), "limit"),
+            ((1001, 1, 1), "limit"),
+            ((1, 0, 1), "page_size"),
+            ((1, 101, 1), "page_size"),
+            ((1, 1, 0), "max_pages"),
+            ((1, 1, 101), "max_pages"),
+        ] {
+            let e = check_paging(limit, size, pages).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidInput);
+            assert_eq!(e.field.as_deref(), Some(field));
+            assert!(e.message.contains(field), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn blank_values_and_user_references() {
+        assert_eq!(non_blank("title", None).unwrap(), None);
+        assert_eq!(non_blank("title", Some(" CTO ")).unwrap(), Some("CTO"));
+        let e = non_blank("title", Some("  ")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("title"));
+        for good in ["me", " 12345 ", "ada@x.io"] {
+            assert_eq!(user_ref("user", good).unwrap(), good.trim());
+        }
+        for bad in ["", "you", "12a", "ada@", "../1", "Me"] {
+            let e = user_ref("user", bad).unwrap_err();
+            assert_eq!(
+                (e.kind, e.field.as_deref()),
+                (ErrorKind::InvalidInput, Some("user")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_service_account_is_named_before_any_request() {
+        let e = require_service_account(&Context::new("asana"), "asana.create-user").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidInput);
+        assert_eq!(e.field.as_deref(), Some("connection"));
+        assert!(e.message.contains("service account token"), "{}", e.message);
+        assert!(require_service_account(
+            &Context::new("asana").with_service_account(true),
+            "asana.create-user"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_404_names_the_input_and_scim_refusals_the_token() {
+        let e = parse_error(
+            404,
+            br#"{"errors":[{"message":"team: Unknown object: 9"}]}"#,
+        )
+        .or_not_found("team_gid", "9");
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        assert_eq!(e.field.as_deref(), Some("team_gid"));
+        assert!(e.message.contains("\"9\""), "{}", e.message);
+        let e = parse_error(403, br#"{"errors":[{"message":"no"}]}"#).or_not_found("team", "9");
+        assert_eq!(e.kind, ErrorKind::Forbidden);
+        for (status, kind) in [(401, ErrorKind::Unauthorized), (403, ErrorKind::Forbidden)] {
+            let e = scim_card_error(parse_error(status, br#"{"detail":"x"}"#));
+            assert_eq!(e.kind, kind);
+            assert!(e.message.contains("service account token"), "{}", e.message);
+        }
+        assert_eq!(
+            scim_card_error(parse_error(404, b"{}")).kind,
+            ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn get_matching_by_filters_pages_and_says_when_there_may_be_more() {
+        use crate::testing::{clear_mock, mock_http};
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let log = seen.clone();
+        mock_http(move |req| {
+            log.borrow_mut().push(req.query.clone());
+            let offset = req.query.iter().find(|(k, _)| k == "offset");
+            let (data, next) = match offset.map(|(_, v)| v.as_str()) {
+                None => (
+                    json!([{"gid": "1", "name": "Ops"}, {"gid": "2", "name": "Design"}]),
+                    json!({"offset": "b"}),
+                ),
+                Some("b") => (
+                    json!([{"gid": "3", "name": "DevOps"}, {"gid": "4", "name": "ops east"}]),
+                    json!({"offset": "c"}),
+                ),
+                _ => (json!([{"gid": "5", "name": "Sales"}]), Value::Null),
+            };
+            Ok(Response::json_of(
+                200,
+                &json!({"data": data, "next_page": next}),
+            ))
+        });
+        let ctx = Context::new("asana");
+        let asana = Asana::new(&ctx);
+        let ops = |t: &Compact| {
+            t.name
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains("ops")
+        };
+        let (found, more) = asana
+            .get_matching_by::<Compact>(
+                "/workspaces/1/teams",
+                &[("opt_fields", "name")],
+                (10, 2, 10),
+                ops,
+            )
+            .unwrap();
+        let gids: Vec<&str> = found.iter().map(|t| t.gid.as_str()).collect();
+        assert_eq!((gids, more), (vec!["1", "3", "4"], false));
+        assert_eq!(
+            seen.borrow()[1],
+            [("opt_fields", "name"), ("limit", "2"), ("offset", "b")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+        let (found, more) = asana
+            .get_matching_by::<Compact>("/t", &[], (2, 2, 10), ops)
+            .unwrap();
+        assert_eq!((found.len(), more), (2, true), "the limit was reached");
+        let (found, more) = asana
+            .get_matching_by::<Compact>("/t", &[], (10, 2, 1), ops)
+            .unwrap();
+        assert_eq!((found.len(), more), (1, true), "a page was left unread");
+        seen.borrow_mut().clear();
+        let (found, more) = asana
+            .get_matching_by::<Compact>("/t", &[], (3, 2, 10), ops)
+            .unwrap();
+        assert_eq!((found.len(), more), (3, true));
+        assert_eq!(seen.borrow().len(), 2, "no page read past the limit");
+        clear_mock();
+    }
+
+    #[test]
+    fn scim_writes_use_the_service_account_and_raw_bodies() {
+        use crate::testing::{clear_mock, mock_http};
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        let seen: Rc<RefCell<Vec<Request>>> = Rc::default();
+        let log = seen.clone();
+        mock_http(move |req| {
+            log.borrow_mut().push(req.clone());
+            assert_eq!(req.credential, Credential::ServiceAccount);
+            Ok(match (req.method, req.url.as_str()) {
+                (Method::Get, "/scim/Users") => Response::json_of(
+                    200,
+                    &json!({"Resources": [{"id": "7", "userName": "Ada@X.io", "active": true}]}),
+                ),
+                _ => Response::json_of(
+                    200,
+                    &json!({"id": "7", "userName": "ada@x.io", "active": false,
+                            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+                            "title": "Countess",
+                            SCIM_ENTERPRISE_SCHEMA: {"department": "Maths"}}),
+                ),
+            })
+        });
+        let ctx = Context::new("asana");
+        let asana = Asana::new(&ctx);
+        let found = asana.scim_user_by_email("ada@x.io").unwrap().unwrap();
+        assert_eq!(found.id.as_deref(), Some("7"));
+        assert!(asana.scim_user_by_email("bob@x.io").unwrap().is_none());
+        let created = asana
+            .scim_create_user(&json!({"schemas": [SCIM_USER_SCHEMA], "userName": "ada@x.io"}))
+            .unwrap();
+        let patched = asana
+            .scim_patch("7", vec![scim_replace("active", false)])
+            .unwrap();
+        assert_eq!(
+            ScimProfile::from(patched),
+            ScimProfile {
+                id: "7".into(),
+                email: Some("ada@x.io".into()),
+                name: Some("Ada Lovelace".into()),
+                title: Some("Countess".into()),
+                department: Some("Maths".into()),
+                active: Some(false),
+            }
+        );
+        assert_eq!(created.title.as_deref(), Some("Countess"));
+        let e = asana.scim_patch("../7", vec![]).unwrap_err();
+        assert_eq!(CardError::from(e).field.as_deref(), Some("id"));
+        clear_mock();
+        let seen = seen.borrow();
+        assert_eq!(seen.len(), 4, "no request for a bad id");
+        assert_eq!(seen[0].query[0].1, r#"userName eq "ada@x.io""#);
+        assert_eq!(
+            (seen[2].method, seen[2].url.as_str()),
+            (Method::Post, "/scim/Users")
+        );
+        let body: Value = serde_json::from_slice(seen[2].body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"schemas": [SCIM_USER_SCHEMA], "userName": "ada@x.io"})
+        );
+        assert_eq!(
+            (seen[3].method, seen[3].url.as_str()),
+            (Method::Patch, "/scim/Users/7")
+        );
+        let body: Value = serde_json::from_slice(seen[3].body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"schemas": [SCIM_PATCH_SCHEMA],
+                   "Operations": [{"op": "replace", "path": "active", "value": false}]})
+        );
+    }
+
+    #[test]
+    fn a_scim_profile_prefers_the_formatted_name() {
+        let user: ScimUser = serde_json::from_value(json!({
+            "id": "7", "userName": "ada@x.io",
+            "name": {"formatted": "Ada King", "givenName": "Ada", "familyName": "Lovelace"}
+        }))
+        .unwrap();
+        let profile = ScimProfile::from(user);
+        assert_eq!(profile.name.as_deref(), Some("Ada King"));
+        assert_eq!(
+            (profile.title, profile.department, profile.active),
+            (None, None, None)
+        );
+        let bare: ScimUser = serde_json::from_value(json!({"id": "8"})).unwrap();
+        assert_eq!(ScimProfile::from(bare).name, None);
+    }
+
+    #[test]
+    fn emails_gids_and_alternative_inputs() {
+        assert_eq!(email("email", " ada@x.io ").unwrap(), "ada@x.io");
+        assert_eq!(
+            email("email", "ada").unwrap_err().field.as_deref(),
+            Some("email")
+        );
+        assert_eq!(gid("gid", " 42 ").unwrap(), "42");
+        for bad in ["", "me", "4 2", "1/2"] {
+            assert_eq!(
+                gid("gid", bad).unwrap_err().field.as_deref(),
+                Some("gid"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            one_of(("email", Some(" a ")), ("id", None)).unwrap(),
+            ("email", "a")
+        );
+        assert_eq!(
+            one_of(("email", None), ("id", Some("7"))).unwrap(),
+            ("id", "7")
+        );
+        for (a, b, field) in [
+            (None, None, "email"),
+            (Some("a"), Some("7"), "id"),
+            (Some(" "), None, "email"),
+            (None, Some(""), "id"),
+        ] {
+            let e = one_of(("email", a), ("id", b)).unwrap_err();
+            assert_eq!(
+                (e.kind, e.field.as_deref()),
+                (ErrorKind::InvalidInput, Some(field))
+            );
+        }
+        assert_eq!(
+            (
+                default_limit(),
+                default_page_size(),
+                default_max_pages()
+            ),
+            (100, 100, 10)
+        );
+    }
+
+    #[test]
+    fn the_workspace_or_the_default_one() {
+        let none = Context::new("asana");
+        let ws = Context::new("asana").with_default_workspace("1");
+        assert_eq!(workspace_or_default(&ws, None).unwrap(), "1");
+        assert_eq!(workspace_or_default(&none, Some(" 2 ")).unwrap(), "2");
+        for (ctx, value) in [(&none, None), (&ws, Some(" ")), (&ws, Some("1/2"))] {
+            let e = workspace_or_default(ctx, value).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("workspace"), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn scim_user_for_names_the_input_of_a_missing_user() {
+        use crate::testing::{clear_mock, mock_http};
+        mock_http(|req| {
+            let found = req.query[0].1.contains("ada@x.io");
+            let resources = if found {
+                json!([{"id": "7", "userName": "ada@x.io"}])
+            } else {
+                json!([])
+            };
+            Ok(Response::json_of(200, &json!({"Resources": resources})))
+        });
+        let ctx = Context::new("asana");
+        let asana = Asana::new(&ctx);
+        assert_eq!(
+            asana
+                .scim_user_for("email", "ada@x.io")
+                .unwrap()
+                .id
+                .as_deref(),
+            Some("7")
+        );
+        let e = asana.scim_user_for("gid", "bob@x.io").unwrap_err();
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::NotFound, Some("gid"))
+        );
+        assert!(e.message.contains("bob@x.io"), "{}", e.message);
+        mock_http(|_| Ok(Response::json_of(403, &json!({"detail": "no"}))));
+        let e = asana.scim_user_for("email", "ada@x.io").unwrap_err();
+        clear_mock();
         assert!(e.message.contains("service account token"), "{}", e.message);
     }
 }

@@ -6,6 +6,7 @@
 mod common;
 
 mod asana_tasks;
+mod asana_users;
 mod create_task;
 mod github;
 mod read_user;
