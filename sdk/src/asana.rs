@@ -77,9 +77,9 @@ impl AsanaError {
     }
 
     /// This error as a [`CardError`]; a 404 names `field`, the input that
-    /// pointed at the missing object.
+    /// pointed at the missing object, unless Asana's message named one.
     pub fn naming(self, field: &str) -> CardError {
-        let not_found = self.is_not_found();
+        let not_found = self.is_not_found() && self.field.is_none();
         let err = CardError::from(self);
         if not_found {
             err.with_field(field)
@@ -403,6 +403,16 @@ impl<'a> Asana<'a> {
         self.send_data(Method::Put, path, &[], body)
     }
 
+    /// `PUT path?query` with `{"data": body}` and the `data` of the answer.
+    pub fn put_with_query<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &B,
+    ) -> Result<T, AsanaError> {
+        self.send_data(Method::Put, path, query, body)
+    }
+
     fn send_data<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         method: Method,
@@ -601,6 +611,41 @@ pub fn looks_like_email(value: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
+}
+
+/// `value` trimmed; `None` when absent or blank.
+pub fn non_blank(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// `value` trimmed when it is an Asana gid (digits only), else an
+/// `invalid-input` error naming `field`.
+pub fn check_gid<'a>(field: &str, value: &'a str) -> Result<&'a str, CardError> {
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CardError::invalid_input(
+            field,
+            format!("`{field}` must be a gid (digits only, such as 1200000000000001)"),
+        ));
+    }
+    Ok(value)
+}
+
+/// The workspace a card acts in: `given` unless blank, else the connection's
+/// default workspace; without either, an `invalid-input` error naming
+/// `workspace`.
+pub fn workspace_or_default<'a>(
+    given: Option<&'a str>,
+    ctx: &'a Context,
+) -> Result<&'a str, CardError> {
+    non_blank(given)
+        .or(non_blank(ctx.default_workspace()))
+        .ok_or_else(|| {
+            CardError::invalid_input(
+                "workspace",
+                "give a `workspace`: the connection has no default workspace",
+            )
+        })
 }
 
 /// The default `limit` of a list card: 100 items.
@@ -1186,8 +1231,37 @@ mod tests {
             (e.kind, e.field.as_deref()),
             (ErrorKind::InvalidInput, Some("team"))
         );
+        let e = parse_error(
+            404,
+            br#"{"errors":[{"message":"owner: Unknown object: 7"}]}"#,
+        )
+        .naming("project");
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::NotFound, Some("owner"))
+        );
         let e = parse_error(403, b"{}").naming("project");
         assert_eq!((e.kind, e.field), (ErrorKind::Forbidden, None));
+    }
+
+    #[test]
+    fn the_workspace_given_or_the_default() {
+        let ctx = Context::new("asana").with_default_workspace(" 7 ");
+        assert_eq!(workspace_or_default(Some(" 3 "), &ctx).unwrap(), "3");
+        assert_eq!(workspace_or_default(Some(" "), &ctx).unwrap(), "7");
+        assert_eq!(workspace_or_default(None, &ctx).unwrap(), "7");
+        let e = workspace_or_default(None, &Context::new("asana")).unwrap_err();
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::InvalidInput, Some("workspace"))
+        );
+        assert_eq!(non_blank(Some(" a ")), Some("a"));
+        assert_eq!(check_gid("member", " 12 ").unwrap(), "12");
+        for bad in ["", " ", "me", "12a", "1 2", "-1"] {
+            let e = check_gid("member", bad).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("member"), "{bad}");
+        }
+        assert_eq!(non_blank(Some("  ")), None);
     }
 
     #[test]
