@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod asana_projects;
 mod create_task;
 mod github;
 mod read_user;
