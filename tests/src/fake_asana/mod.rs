@@ -28,11 +28,14 @@ pub mod seed;
 mod state;
 mod task_input;
 mod tasks;
+mod teams;
 mod users;
 mod workspaces;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_teams;
 
 pub use crate::contract::Violation;
 pub use ratelimit::RateLimits;
@@ -210,6 +213,43 @@ fn router(state: AppState) -> Router {
             &format!("{api}/workspaces/{{workspace_gid}}/typeahead"),
             get(workspaces::typeahead),
         )
+        .route(
+            &format!("{api}/workspaces/{{workspace_gid}}/teams"),
+            get(teams::list_for_workspace),
+        )
+        .route(&format!("{api}/teams/{{team_gid}}"), get(teams::get_team))
+        .route(
+            &format!("{api}/teams/{{team_gid}}/users"),
+            get(teams::list_users),
+        )
+        .route(
+            &format!("{api}/teams/{{team_gid}}/addUser"),
+            post(teams::add_user),
+        )
+        .route(
+            &format!("{api}/teams/{{team_gid}}/removeUser"),
+            post(teams::remove_user),
+        )
+        .route(
+            &format!("{api}/teams/{{team_gid}}/team_memberships"),
+            get(teams::list_memberships_for_team),
+        )
+        .route(
+            &format!("{api}/users/{{user_gid}}/teams"),
+            get(teams::list_for_user),
+        )
+        .route(
+            &format!("{api}/team_memberships"),
+            get(teams::list_memberships),
+        )
+        .route(
+            &format!("{api}/team_memberships/{{team_membership_gid}}"),
+            get(teams::get_membership),
+        )
+        .route(
+            &format!("{api}/users/{{user_gid}}/user_task_list"),
+            get(tasks::get_user_task_list),
+        )
         .route(&format!("{api}/tasks"), post(tasks::create_task))
         .route(&format!("{api}/tasks/{{task_gid}}"), get(tasks::get_task))
         .route(&format!("{api}/scim/Users"), get(scim::list_users))
@@ -384,6 +424,132 @@ impl FakeAsana {
             .filter(|t| t.created)
             .map(|t| t.full.clone())
             .collect()
+    }
+
+    /// A task's full form (`html_notes` included), seeded or created.
+    pub fn task(&self, gid: &str) -> Option<serde_json::Value> {
+        self.state.lock().store.task(gid).map(|t| t.full.clone())
+    }
+
+    /// The gids of the tasks assigned to a user that are not completed, in
+    /// store order.
+    pub fn open_tasks_of(&self, user_gid: &str) -> Vec<String> {
+        self.state
+            .lock()
+            .store
+            .tasks
+            .iter()
+            .filter(|t| t.assignee() == Some(user_gid) && !t.completed())
+            .map(|t| t.gid.clone())
+            .collect()
+    }
+
+    /// The gids of the tasks in a project, in store order.
+    pub fn project_tasks(&self, project_gid: &str) -> Vec<String> {
+        self.state
+            .lock()
+            .store
+            .tasks
+            .iter()
+            .filter(|t| t.projects().contains(&project_gid))
+            .map(|t| t.gid.clone())
+            .collect()
+    }
+
+    /// A project's full form (`ProjectResponse`), or `None` (deleted or unknown).
+    pub fn project(&self, gid: &str) -> Option<serde_json::Value> {
+        let inner = self.state.lock();
+        let store = &inner.store;
+        store.project(gid).map(|p| store.project_full_json(p))
+    }
+
+    /// A project's memberships: `(member gid, "user" | "team", access level)`.
+    pub fn project_members(&self, project_gid: &str) -> Vec<(String, &'static str, String)> {
+        self.state
+            .lock()
+            .store
+            .project_memberships
+            .iter()
+            .filter(|m| m.project == project_gid)
+            .map(|m| {
+                let kind = match m.kind {
+                    model::MemberKind::User => "user",
+                    model::MemberKind::Team => "team",
+                };
+                (m.member.clone(), kind, m.access_level.clone())
+            })
+            .collect()
+    }
+
+    /// The stories on a task, oldest first, in full form.
+    pub fn stories(&self, task_gid: &str) -> Vec<serde_json::Value> {
+        let inner = self.state.lock();
+        let store = &inner.store;
+        store
+            .stories
+            .iter()
+            .filter(|s| s.task == task_gid)
+            .map(|s| store.story_json(s))
+            .collect()
+    }
+
+    /// The SCIM `User` resource of the person with this primary email
+    /// (deactivated ones included), as `GET /scim/Users/{id}` renders it.
+    pub fn scim_user(&self, email: &str) -> Option<serde_json::Value> {
+        let api_base = self.state.api_base();
+        let inner = self.state.lock();
+        inner
+            .store
+            .users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+            .map(|u| scim::scim_user(&api_base, u))
+    }
+
+    /// Makes a workspace premium or not (task search answers 402 in one
+    /// that is not).
+    pub fn set_premium(&self, workspace_gid: &str, premium: bool) {
+        if let Some(w) = self
+            .state
+            .lock()
+            .store
+            .workspaces
+            .iter_mut()
+            .find(|w| w.gid == workspace_gid)
+        {
+            w.premium = premium;
+        }
+    }
+
+    /// The gids of the people in a team (deactivated ones included), in
+    /// the order they joined.
+    pub fn team_members(&self, team_gid: &str) -> Vec<String> {
+        self.state
+            .lock()
+            .store
+            .team_memberships
+            .iter()
+            .filter(|m| m.team == team_gid)
+            .map(|m| m.user.clone())
+            .collect()
+    }
+
+    /// The gids of the teams a person is in.
+    pub fn user_teams(&self, user_gid: &str) -> Vec<String> {
+        self.state
+            .lock()
+            .store
+            .team_memberships
+            .iter()
+            .filter(|m| m.user == user_gid)
+            .map(|m| m.team.clone())
+            .collect()
+    }
+
+    /// Whether a user account is active (false once deactivated, e.g.
+    /// through SCIM); `None` for an unknown gid.
+    pub fn user_active(&self, user_gid: &str) -> Option<bool> {
+        self.state.lock().store.user(user_gid).map(|u| u.active)
     }
 
     /// Adds a personal access token acting as `user_gid` (full access).

@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 
 /// Schema URN of a SCIM user.
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// Schema URN of the SCIM enterprise user extension (`department`, `manager`).
+pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// Schema URN of a SCIM list response.
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
@@ -38,7 +40,7 @@ fn people<'a>(store: &'a Store, org: &str) -> Vec<&'a User> {
 }
 
 /// A user as a SCIM `User` resource.
-fn scim_user(api_base: &str, user: &User) -> Value {
+pub fn scim_user(api_base: &str, user: &User) -> Value {
     let (given, family) = user
         .name
         .split_once(' ')
@@ -64,6 +66,17 @@ fn scim_user(api_base: &str, user: &User) -> Value {
     });
     if let Some(title) = &user.title {
         resource["title"] = Value::String(title.clone());
+    }
+    if user.department.is_some() || user.manager.is_some() {
+        let mut extension = serde_json::Map::new();
+        if let Some(department) = &user.department {
+            extension.insert("department".into(), Value::String(department.clone()));
+        }
+        if let Some(manager) = &user.manager {
+            extension.insert("manager".into(), json!({ "value": manager }));
+        }
+        resource["schemas"] = json!([USER_SCHEMA, ENTERPRISE_SCHEMA]);
+        resource[ENTERPRISE_SCHEMA] = Value::Object(extension);
     }
     resource
 }

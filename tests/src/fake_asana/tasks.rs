@@ -5,7 +5,7 @@ use super::auth::Auth;
 use super::errors::ApiError;
 use super::fields::{render, DefaultView};
 use super::html;
-use super::model::{custom_field_value_json, Project, Store, Task, User};
+use super::model::{custom_field_value_json, Project, Store, Task, User, UserTaskList};
 use super::query::Params;
 use super::state::AppState;
 use super::task_input::{
@@ -374,4 +374,56 @@ fn build_task(
         created: true,
         full,
     })
+}
+
+/// `GET /users/{user_gid}/user_task_list?workspace=`: the user's "My Tasks"
+/// in that workspace (made on first request). Anyone who shares the
+/// workspace may read it; its tasks are filtered by access as usual.
+pub async fn get_user_task_list(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(user_gid): Path<String>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let mut inner = state.lock();
+    let (owner, workspace) = {
+        let store = &inner.store;
+        let me = viewer(store, &principal)?;
+        let workspace = params
+            .non_blank("workspace")
+            .ok_or_else(|| ApiError::missing("workspace"))?;
+        if store.workspace(workspace).is_none() || !me.member_of(workspace) {
+            return Err(ApiError::not_recognized("workspace", workspace));
+        }
+        let owner = store
+            .identify_user(user_gid.trim(), &me.gid)
+            .filter(|u| u.workspaces.iter().any(|w| w == workspace))
+            .ok_or_else(|| ApiError::unknown_object("user", &user_gid))?;
+        (owner.gid.clone(), workspace.to_string())
+    };
+    let known = inner
+        .store
+        .user_task_lists
+        .iter()
+        .any(|l| l.owner == owner && l.workspace == workspace);
+    if !known {
+        let gid = inner.next_gid();
+        inner.store.user_task_lists.push(UserTaskList {
+            gid,
+            owner: owner.clone(),
+            workspace: workspace.clone(),
+        });
+    }
+    let store = &inner.store;
+    let list = store
+        .user_task_lists
+        .iter()
+        .find(|l| l.owner == owner && l.workspace == workspace)
+        .ok_or_else(|| ApiError::unknown_object("user_task_list", &owner))?;
+    let data = render(
+        &store.user_task_list_json(list),
+        params.fields().as_ref(),
+        DefaultView::Full { opt_in: &[] },
+    );
+    Ok(Json(json!({ "data": data })))
 }

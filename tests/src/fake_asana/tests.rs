@@ -11,7 +11,7 @@ use url::Url;
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-fake-verifier";
 
-fn http() -> Client {
+pub(super) fn http() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -22,7 +22,11 @@ fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-async fn get(fake: &FakeAsana, token: &str, path_and_query: &str) -> (StatusCode, Value) {
+pub(super) async fn get(
+    fake: &FakeAsana,
+    token: &str,
+    path_and_query: &str,
+) -> (StatusCode, Value) {
     let response = http()
         .get(format!("{}{path_and_query}", fake.api_base()))
         .bearer_auth(token)
@@ -45,7 +49,66 @@ async fn create_task(fake: &FakeAsana, query: &str, data: Value) -> (StatusCode,
     (status, response.json().await.unwrap())
 }
 
-fn message(body: &Value) -> &str {
+/// Sends `method` to `path_and_query` (under the API base) with a JSON
+/// body, if any; the status and the body parsed (null when empty).
+pub(super) async fn send(
+    fake: &FakeAsana,
+    method: &str,
+    token: &str,
+    path_and_query: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = http()
+        .request(method, format!("{}{path_and_query}", fake.api_base()))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The gids of a list answer's `data`.
+pub(super) fn gids(body: &Value) -> Vec<String> {
+    body["data"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| i["gid"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Follows `next_page` from `path_and_query` (which must carry a `limit`)
+/// to the end; every gid seen, and how many pages there were.
+pub(super) async fn walk(
+    fake: &FakeAsana,
+    token: &str,
+    path_and_query: &str,
+) -> (Vec<String>, usize) {
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    let mut url = format!("{}{path_and_query}", fake.api_base());
+    loop {
+        let response = http().get(&url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        let body: Value = response.json().await.unwrap();
+        pages += 1;
+        seen.extend(gids(&body));
+        match &body["next_page"] {
+            Value::Null => break,
+            next => url = next["uri"].as_str().unwrap().to_string(),
+        }
+        assert!(pages < 100, "next_page never ends");
+    }
+    (seen, pages)
+}
+
+pub(super) fn message(body: &Value) -> &str {
     body["errors"][0]["message"].as_str().unwrap_or_default()
 }
 
@@ -74,7 +137,7 @@ fn param(url: &Url, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-async fn token(fake: &FakeAsana, form: &[(&str, &str)]) -> (StatusCode, Value) {
+pub(super) async fn token(fake: &FakeAsana, form: &[(&str, &str)]) -> (StatusCode, Value) {
     let response = http()
         .post(fake.token_url())
         .form(form)
@@ -256,7 +319,7 @@ async fn pagination_walks_next_page_uris_to_the_end() {
     let (_, all) = get(&fake, PAT, &format!("/users?workspace={WORKSPACE_GID}")).await;
     assert!(all.get("next_page").is_none());
     let all = all["data"].as_array().unwrap().clone();
-    assert_eq!(all.len(), 5);
+    assert_eq!(all.len(), WORKSPACE_USER_COUNT);
 
     let mut seen = Vec::new();
     let mut url = format!(
@@ -895,7 +958,12 @@ async fn authorize_as(fake: &FakeAsana, client_id: &str, scope: Option<&str>) ->
 
 /// An access token of the app `client_id` authorized with `scope` (none:
 /// the `scope` parameter left out).
-async fn app_token(fake: &FakeAsana, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+pub(super) async fn app_token(
+    fake: &FakeAsana,
+    client_id: &str,
+    secret: &str,
+    scope: Option<&str>,
+) -> String {
     let redirect = authorize_as(fake, client_id, scope).await;
     let code = param(&redirect, "code").unwrap_or_else(|| panic!("{redirect}"));
     let (status, body) = token(
@@ -918,7 +986,7 @@ async fn app_token(fake: &FakeAsana, client_id: &str, secret: &str, scope: Optio
 }
 
 /// An access token of the granular app, granted `scope`.
-async fn granular_token(fake: &FakeAsana, scope: &str) -> String {
+pub(super) async fn granular_token(fake: &FakeAsana, scope: &str) -> String {
     app_token(
         fake,
         GRANULAR_CLIENT_ID,

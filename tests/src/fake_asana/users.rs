@@ -1,6 +1,6 @@
 //! `GET /users/{user_gid}` (`me`, a gid or an email), the same within one
 //! workspace (`GET /workspaces/{workspace_gid}/users/{user_gid}`) and
-//! `GET /users`.
+//! `GET /users` (by `workspace`, `team` or both).
 
 use super::auth::{Auth, Principal};
 use super::errors::ApiError;
@@ -86,8 +86,8 @@ pub async fn get_user_for_workspace(
     Ok(Json(json!({ "data": data })))
 }
 
-/// `GET /users`: people of one workspace, or of every workspace the viewer
-/// is in, sorted by gid, paginated.
+/// `GET /users`: people of one workspace, of one team, or of every
+/// workspace the viewer is in, sorted by gid, paginated.
 pub async fn list_users(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -96,15 +96,24 @@ pub async fn list_users(
     let inner = state.lock();
     let store = &inner.store;
     let me = viewer(store, &principal)?;
-    if let Some(team) = params.non_blank("team") {
-        return Err(ApiError::not_recognized("team", team));
-    }
+    let team = params
+        .non_blank("team")
+        .map(|gid| {
+            store
+                .team(gid)
+                .filter(|t| store.can_see_team(me, t))
+                .ok_or_else(|| ApiError::not_recognized("team", gid))
+        })
+        .transpose()?;
     let workspace = workspace_param(store, me, &params)?;
     let page = Page::from_params(&params, "/users")?;
     let mut users: Vec<&User> = store
         .users
         .iter()
         .filter(|u| u.listed())
+        .filter(|u| {
+            team.is_none_or(|t| store.in_team(&t.gid, &u.gid) && u.member_of(&t.organization))
+        })
         .filter(|u| match workspace {
             Some(w) => u.member_of(w),
             None => u

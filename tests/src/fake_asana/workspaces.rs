@@ -165,6 +165,7 @@ pub async fn typeahead(
                 (t.full.clone(), name)
             })
             .collect(),
+        "team" => super::teams::typeahead_candidates(store, me, ws),
         _ => Vec::new(),
     };
     let mut ranked: Vec<(u8, String, Value)> = candidates
