@@ -46,8 +46,44 @@ const AMENDMENTS: &[Amendment] = &[
     },
 ];
 
+/// A query parameter an operation's text documents but its parameter list
+/// lacks: appended to the list at `pointer`.
+struct AddedParameter {
+    pointer: &'static str,
+    why: &'static str,
+    parameter: fn() -> Value,
+}
+
+const ADDED_PARAMETERS: &[AddedParameter] = &[AddedParameter {
+    // The description of searchTasksForWorkspace: "Page sizes are limited
+    // to a maximum of 100 items, and can be specified by the `limit` query
+    // parameter."
+    pointer: "/paths/~1workspaces~1{workspace_gid}~1tasks~1search/get/parameters",
+    why: "task search takes `limit`, as its description says",
+    parameter: || json!({ "$ref": "#/components/parameters/limit" }),
+}];
+
 /// Applies every amendment to the parsed description.
 pub fn apply(doc: &mut Value) -> Result<(), String> {
+    for added in ADDED_PARAMETERS {
+        let list = doc
+            .pointer_mut(added.pointer)
+            .and_then(Value::as_array_mut)
+            .ok_or_else(|| {
+                format!(
+                    "the amendment \"{}\" no longer applies: {} is gone",
+                    added.why, added.pointer
+                )
+            })?;
+        let parameter = (added.parameter)();
+        if list.contains(&parameter) {
+            return Err(format!(
+                "the amendment \"{}\" no longer applies: the description has it",
+                added.why
+            ));
+        }
+        list.push(parameter);
+    }
     for amendment in AMENDMENTS {
         let slot = doc.pointer_mut(amendment.pointer).ok_or_else(|| {
             format!(

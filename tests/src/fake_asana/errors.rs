@@ -196,6 +196,11 @@ impl ScimError {
         }
     }
 
+    /// Sets the `scimType`.
+    pub fn set_scim_type(&mut self, scim_type: &'static str) {
+        self.scim_type = Some(scim_type);
+    }
+
     /// The SCIM form of a fault or an API error.
     pub fn for_status(status: StatusCode, retry_after: Option<u64>) -> ScimError {
         let detail = if status == StatusCode::TOO_MANY_REQUESTS {

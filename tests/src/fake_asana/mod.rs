@@ -21,12 +21,16 @@ mod html;
 mod middleware;
 mod model;
 mod oauth;
+mod projects;
 mod query;
 mod ratelimit;
 mod scim;
+mod scim_write;
 pub mod seed;
 mod state;
+mod stories;
 mod task_input;
+mod task_lists;
 mod tasks;
 mod teams;
 mod users;
@@ -34,6 +38,12 @@ mod workspaces;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_projects;
+#[cfg(test)]
+mod tests_scim;
+#[cfg(test)]
+mod tests_tasks;
 #[cfg(test)]
 mod tests_teams;
 
@@ -250,10 +260,81 @@ fn router(state: AppState) -> Router {
             &format!("{api}/users/{{user_gid}}/user_task_list"),
             get(tasks::get_user_task_list),
         )
-        .route(&format!("{api}/tasks"), post(tasks::create_task))
-        .route(&format!("{api}/tasks/{{task_gid}}"), get(tasks::get_task))
-        .route(&format!("{api}/scim/Users"), get(scim::list_users))
-        .route(&format!("{api}/scim/Users/{{id}}"), get(scim::get_user))
+        .route(
+            &format!("{api}/tasks"),
+            post(tasks::create_task).get(task_lists::list_tasks),
+        )
+        .route(
+            &format!("{api}/tasks/{{task_gid}}"),
+            get(tasks::get_task)
+                .put(tasks::update_task)
+                .delete(tasks::delete_task),
+        )
+        .route(
+            &format!("{api}/tasks/{{task_gid}}/stories"),
+            get(stories::list_stories).post(stories::create_story),
+        )
+        .route(
+            &format!("{api}/projects"),
+            get(projects::list_projects).post(projects::create_project),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}"),
+            get(projects::get_project)
+                .put(projects::update_project)
+                .delete(projects::delete_project),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}/project_memberships"),
+            get(projects::list_project_memberships),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}/addMembers"),
+            post(projects::add_members),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}/removeMembers"),
+            post(projects::remove_members),
+        )
+        .route(
+            &format!("{api}/teams/{{team_gid}}/projects"),
+            get(projects::list_for_team).post(projects::create_project_for_team),
+        )
+        .route(
+            &format!("{api}/memberships"),
+            get(projects::list_memberships).post(projects::create_membership),
+        )
+        .route(
+            &format!("{api}/memberships/{{membership_gid}}"),
+            get(projects::get_membership).delete(projects::delete_membership),
+        )
+        .route(
+            &format!("{api}/projects/{{project_gid}}/tasks"),
+            get(task_lists::list_for_project),
+        )
+        .route(
+            &format!("{api}/sections/{{section_gid}}/tasks"),
+            get(task_lists::list_for_section),
+        )
+        .route(
+            &format!("{api}/user_task_lists/{{user_task_list_gid}}/tasks"),
+            get(task_lists::list_for_user_task_list),
+        )
+        .route(
+            &format!("{api}/workspaces/{{workspace_gid}}/tasks/search"),
+            get(task_lists::search),
+        )
+        .route(
+            &format!("{api}/scim/Users"),
+            get(scim::list_users).post(scim_write::create_user),
+        )
+        .route(
+            &format!("{api}/scim/Users/{{id}}"),
+            get(scim::get_user)
+                .put(scim_write::replace_user)
+                .patch(scim_write::patch_user)
+                .delete(scim_write::delete_user),
+        )
         .route(&format!("{api}/scim/{{*rest}}"), get(scim::no_route))
         .route(
             "/-/oauth_authorize",

@@ -109,7 +109,6 @@ pub enum MemberKind {
 /// A user's or a team's membership of a project.
 #[derive(Debug, Clone)]
 pub struct ProjectMembership {
-    #[allow(dead_code)] // read by the project routes of the next commit
     pub gid: String,
     pub project: String,
     pub member: String,
@@ -226,6 +225,26 @@ impl Task {
             .collect()
     }
 
+    /// The gids of the sections the task is in.
+    pub fn sections(&self) -> Vec<&str> {
+        self.full["memberships"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["section"]["gid"].as_str())
+            .collect()
+    }
+
+    /// The gids of the task's tags.
+    pub fn tags(&self) -> Vec<&str> {
+        self.full["tags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["gid"].as_str())
+            .collect()
+    }
+
     /// The compact form Asana lists tasks in (`TaskCompact`).
     pub fn compact(&self) -> Value {
         json!({
@@ -303,7 +322,6 @@ impl Store {
 
     /// Whether `viewer` may see `project`: anyone in its workspace, unless it
     /// is private, then only its members (directly or through its team).
-    #[expect(dead_code, reason = "the project and story routes come next")]
     pub fn can_see_project(&self, viewer: &User, project: &Project) -> bool {
         viewer.member_of(&project.workspace)
             && (project.privacy_setting != "private"
@@ -316,12 +334,13 @@ impl Store {
                 }))
     }
 
-    /// The users who are direct members of a project, in membership order.
+    /// The active users who are direct members of a project, in membership order.
     pub fn project_members(&self, project: &str) -> Vec<&User> {
         self.project_memberships
             .iter()
             .filter(|m| m.project == project && m.kind == MemberKind::User)
             .filter_map(|m| self.user(&m.member))
+            .filter(|u| u.active)
             .collect()
     }
 
@@ -468,7 +487,6 @@ impl Store {
     /// A project membership: `ProjectMembershipCompactResponse` as
     /// `/projects/{gid}/project_memberships` lists it, or, with
     /// `generic`, the `membership` form of `/memberships`.
-    #[expect(dead_code, reason = "the project and story routes come next")]
     pub fn project_membership_json(&self, membership: &ProjectMembership, generic: bool) -> Value {
         let parent = self
             .project(&membership.project)
@@ -530,7 +548,6 @@ impl Store {
     }
 
     /// The compact form of a story (`StoryCompact`).
-    #[expect(dead_code, reason = "the project and story routes come next")]
     pub fn story_compact(&self, story: &Story) -> Value {
         json!({
             "gid": story.gid,

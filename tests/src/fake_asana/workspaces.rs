@@ -141,7 +141,7 @@ pub async fn typeahead(
         "project" => store
             .projects
             .iter()
-            .filter(|p| p.workspace == ws)
+            .filter(|p| p.workspace == ws && store.can_see_project(me, p))
             .map(|p| (store.project_json(p), p.name.clone()))
             .collect(),
         "tag" => store
