@@ -58,11 +58,7 @@ impl Card for DeleteMembership {
                 let member = asana::check_gid("member", member.unwrap_or(""))?;
                 let query = [("parent", parent), ("member", member), ("limit", "1")];
                 let found = asana.get_page::<Compact>("/memberships", &query);
-                let found = found
-                    .map_err(|e| e.naming("project"))?
-                    .data
-                    .into_iter()
-                    .next();
+                let found = found.map_err(project_error)?.data.into_iter().next();
                 found.map(|m| m.gid).ok_or_else(|| {
                     CardError::not_found(format!("{member} is not a member of project {parent}"))
                         .with_field("member")
@@ -75,6 +71,16 @@ impl Card for DeleteMembership {
         );
         asana.delete(&path).map_err(|e| e.naming("membership"))?;
         Ok(Output { membership })
+    }
+}
+
+/// An error of the look-up: a 404 names `project`, and so does an error
+/// about Asana's `parent`, which is the project.
+fn project_error(e: AsanaError) -> CardError {
+    let e = e.naming("project");
+    match e.field.as_deref() {
+        Some("parent") => e.with_field("project"),
+        _ => e,
     }
 }
 

@@ -128,6 +128,17 @@ fn maps_asanas_refusals() {
         (ErrorKind::NotFound, Some("project"))
     );
     assert_eq!(requests.len(), 1);
+    let (out, _) = run_with(json!({"project": "9", "member": "5"}), |_| {
+        (
+            400,
+            json!({"errors": [{"message": "parent: Not a recognized ID: 9"}]}),
+        )
+    });
+    let err = out.unwrap_err();
+    assert_eq!(
+        (err.kind, err.field.as_deref()),
+        (ErrorKind::InvalidInput, Some("project"))
+    );
     let (out, _) = run_with(json!({"membership": "81"}), |_| {
         (
             403,
