@@ -12,6 +12,13 @@
 //! ([`crate::contract`]): a request it does not allow is refused, recorded,
 //! and fails the test when the fake is dropped. Every request is recorded;
 //! faults, latency and rate limits can be turned on.
+//!
+//! Routes: users (`users.rs`), workspaces and typeahead (`workspaces.rs`),
+//! teams and team memberships (`teams.rs`), tasks (`tasks.rs`), task lists
+//! and search (`task_lists.rs`), comments (`stories.rs`), projects and their
+//! memberships (`projects.rs`), SCIM reads (`scim.rs`) and writes
+//! (`scim_write.rs`). An operation whose scope Asana's description does not
+//! name needs a token with Full permissions (`middleware::required_scopes`).
 
 mod auth;
 mod consent;
