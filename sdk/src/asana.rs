@@ -458,6 +458,41 @@ impl<'a> Asana<'a> {
         Ok((items, offset.is_some()))
     }
 
+    /// The items of a list that `keep` accepts, up to `limit` of them,
+    /// reading pages of `page_size` items (1 to 100) for at most `max_pages`
+    /// pages. The flag says whether Asana had more: pages left unread, or
+    /// more accepted items than `limit`.
+    pub fn get_all_where<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        (limit, page_size, max_pages): (usize, usize, usize),
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<(Vec<T>, bool), AsanaError> {
+        let limit = limit.max(1);
+        let page_size = page_size.clamp(1, MAX_PAGE_SIZE).to_string();
+        let mut items: Vec<T> = Vec::new();
+        let mut offset: Option<String> = None;
+        for _ in 0..max_pages.max(1) {
+            let mut q: Vec<(&str, &str)> = query.to_vec();
+            q.push(("limit", &page_size));
+            if let Some(o) = &offset {
+                q.push(("offset", o));
+            }
+            let page = self.get_page::<T>(path, &q)?;
+            items.extend(page.data.into_iter().filter(|item| keep(item)));
+            offset = page.next_offset;
+            if items.len() > limit {
+                items.truncate(limit);
+                return Ok((items, true));
+            }
+            if offset.is_none() || items.len() == limit {
+                return Ok((items, offset.is_some()));
+            }
+        }
+        Ok((items, offset.is_some()))
+    }
+
     /// `DELETE path`; Asana answers an empty `data` object.
     pub fn delete(&self, path: &str) -> Result<(), AsanaError> {
         self.send(Request::new(Method::Delete, path)).map(|_| ())
@@ -778,10 +813,9 @@ pub fn workspace_or_default<'a>(
     gid("workspace", workspace)
 }
 
-/// `value`, the gid of an Asana object, trimmed: ASCII letters, digits, `-`
-/// and `_` only (Asana's gids are digits), so it is the same in a path
-/// (`/tasks/{gid}`), a query or a body. Anything else is an `invalid-input`
-/// error naming `field`.
+/// `value`, the gid of an Asana object, trimmed: ASCII digits only, as
+/// Asana's gids are, so it is the same in a path (`/tasks/{gid}`), a query
+/// or a body. Anything else is an `invalid-input` error naming `field`.
 pub fn gid<'a>(field: &str, value: &'a str) -> Result<&'a str, CardError> {
     let value = value.trim();
     if value.is_empty() {
@@ -790,13 +824,10 @@ pub fn gid<'a>(field: &str, value: &'a str) -> Result<&'a str, CardError> {
             format!("`{field}` must not be empty"),
         ));
     }
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(CardError::invalid_input(
             field,
-            format!("`{field}` must be a gid"),
+            format!("`{field}` must be a gid (digits), not {value:?}"),
         ));
     }
     Ok(value)
@@ -816,6 +847,182 @@ pub fn looks_like_email(value: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
+}
+
+/// `value` trimmed; `None` when absent or blank.
+pub fn trimmed(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Whether `value` is a calendar date written `YYYY-MM-DD`, as Asana's
+/// `due_on` and `start_on` take it.
+pub fn is_date(value: &str) -> bool {
+    let b = value.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return false;
+    }
+    let number = |from: usize, to: usize| value[from..to].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0, 4), number(5, 7), number(8, 10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    year >= 1 && (1..=days).contains(&day)
+}
+
+/// Whether `value` is an RFC 3339 date-time such as `2024-05-01T17:00:00Z`,
+/// `2024-05-01T17:00:00.250+02:00`.
+pub fn is_date_time(value: &str) -> bool {
+    let two_digits = |s: &str, max: u32| {
+        s.len() == 2
+            && s.bytes().all(|c| c.is_ascii_digit())
+            && s.parse::<u32>().unwrap_or(99) <= max
+    };
+    let clock = |s: &str, maxes: &[u32]| {
+        let parts: Vec<&str> = s.split(':').collect();
+        parts.len() == maxes.len() && parts.iter().zip(maxes).all(|(p, m)| two_digits(p, *m))
+    };
+    let Some((date, time)) = value.split_once(['T', 't']) else {
+        return false;
+    };
+    let (time, zone_ok) = match time.strip_suffix(['Z', 'z']) {
+        Some(time) => (time, true),
+        None if time.len() > 6 && time.is_char_boundary(time.len() - 6) => {
+            let (time, zone) = time.split_at(time.len() - 6);
+            (
+                time,
+                zone.starts_with(['+', '-']) && clock(&zone[1..], &[23, 59]),
+            )
+        }
+        None => return false,
+    };
+    let (time, fraction_ok) = match time.split_once('.') {
+        Some((time, frac)) => (
+            time,
+            !frac.is_empty() && frac.bytes().all(|c| c.is_ascii_digit()),
+        ),
+        None => (time, true),
+    };
+    is_date(date) && zone_ok && fraction_ok && clock(time, &[23, 59, 60])
+}
+
+/// Checks a start and a due date as Asana takes them for a project
+/// (`start_on`, `due_on`): each `YYYY-MM-DD`; a start date only with a due
+/// date in the same request, and before it. The error names the field.
+pub fn check_start_and_due(start_on: Option<&str>, due_on: Option<&str>) -> Result<(), CardError> {
+    for (field, value) in [("due_on", due_on), ("start_on", start_on)] {
+        if value.is_some_and(|v| !is_date(v)) {
+            return Err(CardError::invalid_input(
+                field,
+                format!("`{field}` must be a calendar date written YYYY-MM-DD"),
+            ));
+        }
+    }
+    match (start_on, due_on) {
+        (Some(_), None) => Err(CardError::invalid_input(
+            "start_on",
+            "`start_on` needs `due_on` in the same request: give both",
+        )),
+        (Some(start), Some(due)) if start >= due => Err(CardError::invalid_input(
+            "start_on",
+            "`start_on` must be before `due_on`",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A project's color, as Asana names them (`none` for no color).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProjectColor {
+    DarkPink,
+    DarkGreen,
+    DarkBlue,
+    DarkRed,
+    DarkTeal,
+    DarkBrown,
+    DarkOrange,
+    DarkPurple,
+    DarkWarmGray,
+    LightPink,
+    LightGreen,
+    LightBlue,
+    LightRed,
+    LightTeal,
+    LightBrown,
+    LightOrange,
+    LightPurple,
+    LightWarmGray,
+    None,
+}
+
+/// The `opt_fields` that read a [`Project`].
+pub const PROJECT_FIELDS: &str = "name,notes,color,default_view,privacy_setting,archived,\
+completed,start_on,due_on,created_at,modified_at,owner.name,team.name,workspace.name,\
+members.name,current_status_update.title,permalink_url";
+
+/// An Asana project, as the project cards output it (read with
+/// [`PROJECT_FIELDS`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Project {
+    /// The project's gid.
+    pub gid: String,
+    /// The project's name.
+    pub name: Option<String>,
+    /// The description, as plain text.
+    pub notes: Option<String>,
+    /// The color (`dark-pink` … `light-warm-gray`, or `none`), or null.
+    pub color: Option<String>,
+    /// The view the project opens in: `list`, `board`, `calendar` or `timeline`.
+    pub default_view: Option<String>,
+    /// Who can see it: `public_to_workspace`, `private_to_team` or `private`.
+    pub privacy_setting: Option<String>,
+    /// Whether the project is archived.
+    pub archived: Option<bool>,
+    /// Whether the project is marked complete.
+    pub completed: Option<bool>,
+    /// The start date, `YYYY-MM-DD`, or null.
+    pub start_on: Option<String>,
+    /// The due date, `YYYY-MM-DD`, or null.
+    pub due_on: Option<String>,
+    /// When the project was created (RFC 3339).
+    pub created_at: Option<String>,
+    /// When the project was last modified (RFC 3339).
+    pub modified_at: Option<String>,
+    /// The project's owner, or null.
+    pub owner: Option<Compact>,
+    /// The team the project is shared with, or null.
+    pub team: Option<Compact>,
+    /// The workspace or organization of the project.
+    pub workspace: Option<Compact>,
+    /// The users who are members of the project.
+    #[serde(default)]
+    pub members: Vec<Compact>,
+    /// The latest status update posted to the project, or null.
+    pub current_status_update: Option<StatusUpdate>,
+    /// The project's URL in Asana.
+    pub permalink_url: Option<String>,
+}
+
+/// A status update in compact form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StatusUpdate {
+    /// The status update's gid.
+    pub gid: String,
+    /// Its title.
+    pub title: Option<String>,
 }
 
 /// A SCIM list answer (`ListResponse`).
@@ -1486,7 +1693,7 @@ mod tests {
         for bad in ["1/2", "..", "a b", "1%2F", "me@x.io", "ü"] {
             let e = gid("task", bad).unwrap_err();
             assert_eq!(e.field.as_deref(), Some("task"), "{bad}");
-            assert_eq!(e.message, "`task` must be a gid", "{bad}");
+            assert!(e.message.starts_with("`task` must be a gid"), "{bad}");
         }
         let e = gid("task", " ").unwrap_err();
         assert_eq!(e.message, "`task` must not be empty");
@@ -1526,7 +1733,7 @@ mod tests {
         let e = workspace_or_default(&Context::new("asana"), None).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("workspace"));
         let e = workspace_or_default(&ctx, Some("1/2")).unwrap_err();
-        assert_eq!(e.message, "`workspace` must be a gid");
+        assert!(e.message.starts_with("`workspace` must be a gid"));
     }
 
     #[test]
@@ -1548,6 +1755,220 @@ mod tests {
             assert_eq!(e.field.as_deref(), Some(field));
             assert!(e.message.contains(field), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn get_all_where_filters_across_pages() {
+        use crate::testing::{clear_mock, mock_http};
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let log = seen.clone();
+        mock_http(move |req| {
+            log.borrow_mut().push(req.query.clone());
+            let offset = req.query.iter().find(|(k, _)| k == "offset");
+            let (data, next) = match offset.map(|(_, v)| v.as_str()) {
+                None => (
+                    json!([{"gid": "1", "name": "Alpha"}, {"gid": "2", "name": "Beta"}]),
+                    json!({"offset": "b"}),
+                ),
+                Some("b") => (
+                    json!([{"gid": "3", "name": "alphabet"}, {"gid": "4", "name": "Gamma"}]),
+                    json!({"offset": "c"}),
+                ),
+                _ => (json!([{"gid": "5", "name": "Alpine"}]), Value::Null),
+            };
+            Ok(Response::json_of(
+                200,
+                &json!({"data": data, "next_page": next}),
+            ))
+        });
+        let ctx = Context::new("asana");
+        let asana = Asana::new(&ctx);
+        let alp = |c: &Compact| {
+            c.name
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains("alp")
+        };
+        let (all, more) = asana
+            .get_all_where("/projects", &[("workspace", "1")], (10, 2, 10), alp)
+            .unwrap();
+        let gids: Vec<&str> = all.iter().map(|c| c.gid.as_str()).collect();
+        assert_eq!((gids, more), (vec!["1", "3", "5"], false));
+        assert_eq!(seen.borrow().len(), 3);
+        assert!(seen
+            .borrow()
+            .iter()
+            .all(|q| q[1] == ("limit".to_string(), "2".to_string())));
+        let (two, more) = asana
+            .get_all_where("/projects", &[], (2, 2, 10), alp)
+            .unwrap();
+        assert_eq!((two.len(), more), (2, true));
+        let (one, more) = asana
+            .get_all_where("/projects", &[], (1, 2, 10), alp)
+            .unwrap();
+        assert_eq!((one.len(), more), (1, true));
+        let (capped, more) = asana
+            .get_all_where("/projects", &[], (10, 2, 1), alp)
+            .unwrap();
+        assert_eq!((capped.len(), more), (1, true));
+        clear_mock();
+    }
+
+    #[test]
+    fn a_not_found_names_the_input() {
+        let e =
+            parse_error(404, br#"{"errors":[{"message":"Unknown object: 7"}]}"#).naming("project");
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::NotFound, Some("project"))
+        );
+        let e = parse_error(400, br#"{"errors":[{"message":"team: Missing input"}]}"#)
+            .naming("project");
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::InvalidInput, Some("team"))
+        );
+        let e = parse_error(
+            404,
+            br#"{"errors":[{"message":"owner: Unknown object: 7"}]}"#,
+        )
+        .naming_any(&["project", "owner"]);
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::NotFound, Some("owner"))
+        );
+        let e = parse_error(403, b"{}").naming("project");
+        assert_eq!((e.kind, e.field), (ErrorKind::Forbidden, None));
+    }
+
+    #[test]
+    fn the_workspace_given_or_the_default() {
+        let ctx = Context::new("asana").with_default_workspace(" 7 ");
+        assert_eq!(workspace_or_default(&ctx, Some(" 3 ")).unwrap(), "3");
+        assert_eq!(workspace_or_default(&ctx, Some(" ")).unwrap(), "7");
+        assert_eq!(workspace_or_default(&ctx, None).unwrap(), "7");
+        let e = workspace_or_default(&Context::new("asana"), None).unwrap_err();
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::InvalidInput, Some("workspace"))
+        );
+        assert_eq!(trimmed(Some(" a ")), Some("a"));
+        assert_eq!(gid("member", " 12 ").unwrap(), "12");
+        for bad in ["", " ", "me", "12a", "1 2", "-1"] {
+            let e = gid("member", bad).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("member"), "{bad}");
+        }
+        assert_eq!(trimmed(Some("  ")), None);
+    }
+
+    #[test]
+    fn paging_bounds_name_the_field() {
+        assert_eq!(
+            check_paging(default_limit(), default_page_size(), default_max_pages()).unwrap(),
+            (100, 100, 10)
+        );
+        assert_eq!(check_paging(1000, 1, 100).unwrap(), (1000, 1, 100));
+        for (limit, page_size, max_pages, field) in [
+            (0, 1, 1, "limit"),
+            (1001, 1, 1, "limit"),
+            (1, 0, 1, "page_size"),
+            (1, 101, 1, "page_size"),
+            (1, 1, 0, "max_pages"),
+            (1, 1, 101, "max_pages"),
+        ] {
+            let e = check_paging(limit, page_size, max_pages).unwrap_err();
+            assert_eq!(
+                (e.kind, e.field.as_deref()),
+                (ErrorKind::InvalidInput, Some(field))
+            );
+        }
+    }
+
+    #[test]
+    fn dates_and_date_times() {
+        for good in ["2024-02-29", "2027-12-31", "0001-01-01"] {
+            assert!(is_date(good), "{good}");
+        }
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-04-31",
+            "24-01-01",
+            "2024/01/01",
+            "2024-1-01",
+            "",
+            "2024-01-01T00:00:00Z",
+            "0000-01-01",
+        ] {
+            assert!(!is_date(bad), "{bad}");
+        }
+        for good in [
+            "2024-05-01T17:00:00Z",
+            "2024-05-01t17:00:00.250z",
+            "2024-05-01T17:00:00+02:00",
+            "2024-05-01T23:59:60-11:30",
+        ] {
+            assert!(is_date_time(good), "{good}");
+        }
+        for bad in [
+            "2024-05-01",
+            "2024-05-01T17:00Z",
+            "2024-05-01T24:00:00Z",
+            "2024-05-01T17:00:00",
+            "2024-05-01T17:00:00+0200",
+            "2024-05-01T17:00:00.Z",
+            "2024-02-30T00:00:00Z",
+            "now",
+            "2024-05-01T17:00:00+02:60",
+            "2024-05-01T1é:00:00+02:00",
+        ] {
+            assert!(!is_date_time(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn start_and_due_dates() {
+        assert!(check_start_and_due(None, None).is_ok());
+        assert!(check_start_and_due(None, Some("2027-01-31")).is_ok());
+        assert!(check_start_and_due(Some("2027-01-01"), Some("2027-01-31")).is_ok());
+        for (start, due, field) in [
+            (None, Some("2027-02-30"), "due_on"),
+            (Some("2027-1-1"), Some("2027-01-31"), "start_on"),
+            (Some("2027-01-01"), None, "start_on"),
+            (Some("2027-01-31"), Some("2027-01-31"), "start_on"),
+            (Some("2027-02-01"), Some("2027-01-31"), "start_on"),
+        ] {
+            let e = check_start_and_due(start, due).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some(field), "{start:?} {due:?}");
+        }
+    }
+
+    #[test]
+    fn projects_read_as_asana_renders_them() {
+        let p: Project = serde_json::from_value(json!({
+            "gid": "3", "resource_type": "project", "name": "Launch", "color": "dark-blue",
+            "owner": {"gid": "1", "resource_type": "user", "name": "Ada"}, "team": null,
+            "members": [{"gid": "1", "resource_type": "user", "name": "Ada"}],
+            "current_status_update": {"gid": "9", "resource_type": "status_update", "title": "On track"}
+        }))
+        .unwrap();
+        assert_eq!(p.owner.unwrap().name.as_deref(), Some("Ada"));
+        assert_eq!((p.team, p.members.len()), (None, 1));
+        assert_eq!(
+            p.current_status_update.unwrap().title.as_deref(),
+            Some("On track")
+        );
+        let colors: ProjectColor = serde_json::from_value(json!("dark-warm-gray")).unwrap();
+        assert_eq!(colors, ProjectColor::DarkWarmGray);
+        assert!(serde_json::from_value::<ProjectColor>(json!("dark_blue")).is_err());
+        assert_eq!(
+            serde_json::to_value(ProjectColor::None).unwrap(),
+            json!("none")
+        );
     }
 
     #[test]
@@ -1602,7 +2023,7 @@ mod tests {
     }
 
     #[test]
-    fn paging_bounds_name_the_field() {
+    fn check_paging_names_the_field_out_of_range() {
         assert!(check_paging(1, 1, 1).is_ok());
         assert!(check_paging(1000, 100, 100).is_ok());
         for ((limit, size, pages), field) in [
@@ -1869,11 +2290,7 @@ mod tests {
             );
         }
         assert_eq!(
-            (
-                default_limit(),
-                default_page_size(),
-                default_max_pages()
-            ),
+            (default_limit(), default_page_size(), default_max_pages()),
             (100, 100, 10)
         );
     }
@@ -1884,7 +2301,8 @@ mod tests {
         let ws = Context::new("asana").with_default_workspace("1");
         assert_eq!(workspace_or_default(&ws, None).unwrap(), "1");
         assert_eq!(workspace_or_default(&none, Some(" 2 ")).unwrap(), "2");
-        for (ctx, value) in [(&none, None), (&ws, Some(" ")), (&ws, Some("1/2"))] {
+        assert_eq!(workspace_or_default(&ws, Some(" ")).unwrap(), "1");
+        for (ctx, value) in [(&none, None), (&ws, Some("1/2"))] {
             let e = workspace_or_default(ctx, value).unwrap_err();
             assert_eq!(e.field.as_deref(), Some("workspace"), "{value:?}");
         }

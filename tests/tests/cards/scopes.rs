@@ -1,6 +1,7 @@
 //! The built-in cards declare the granular Asana scopes their requests need,
-//! never Full permissions (`default`): a connection granted only those runs
-//! them.
+//! not Full permissions (`default`), unless an operation they call lists no
+//! granular scope (the membership cards: see `asana_projects`): a connection
+//! granted only those runs them.
 
 use cardhost_tests::fake_asana::FakeAsana;
 

@@ -130,7 +130,6 @@ fn validates_before_any_request() {
     let ws = Context::new("asana").with_default_workspace("1");
     let cases = [
         (json!({}), Context::new("asana"), "workspace"),
-        (json!({"workspace": " "}), ws.clone(), "workspace"),
         (json!({"workspace": "1/2"}), ws.clone(), "workspace"),
         (json!({"team": ""}), ws.clone(), "team"),
         (json!({"team": "a b"}), ws.clone(), "team"),
