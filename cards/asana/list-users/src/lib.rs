@@ -72,7 +72,7 @@ impl Card for ListUsers {
             (given, _) => Some(asana::workspace_or_default(ctx, given)?),
         };
         let mut query = vec![("opt_fields", "name,email")];
-        query.extend(workspace.as_deref().map(|w| ("workspace", w)));
+        query.extend(workspace.map(|w| ("workspace", w)));
         query.extend(team.as_deref().map(|t| ("team", t)));
         let (users, more) = Asana::new(ctx)
             .get_all_by(
@@ -84,7 +84,7 @@ impl Card for ListUsers {
             )
             .map_err(|e| match (&team, e.field.as_deref()) {
                 (Some(t), Some("team") | None) => e.or_not_found("team", t),
-                _ => e.or_not_found("workspace", workspace.as_deref().unwrap_or_default()),
+                _ => e.or_not_found("workspace", workspace.unwrap_or_default()),
             })?;
         Ok(Output {
             count: users.len(),

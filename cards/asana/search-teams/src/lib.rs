@@ -99,7 +99,7 @@ impl Card for SearchTeams {
                 ),
                 matches,
             )
-            .map_err(|e| e.or_not_found("workspace", &workspace))?;
+            .map_err(|e| e.or_not_found("workspace", workspace))?;
         Ok(Output {
             count: teams.len(),
             teams,
