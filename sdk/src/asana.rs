@@ -318,6 +318,23 @@ impl<'a> Asana<'a> {
         }
     }
 
+    /// The client a card's `as_service_account` input asks for: the
+    /// connection's service account token when `true` (an `invalid-input`
+    /// error naming `as_service_account` when the connection has none),
+    /// else the connection's own credential.
+    pub fn acting(ctx: &'a Context, as_service_account: bool) -> Result<Self, CardError> {
+        if !as_service_account {
+            return Ok(Asana::new(ctx));
+        }
+        if !ctx.has_service_account() {
+            return Err(CardError::invalid_input(
+                "as_service_account",
+                "`as_service_account` needs a connection with a service account token",
+            ));
+        }
+        Ok(Asana::new(ctx).with_service_account())
+    }
+
     /// The run's context.
     pub fn context(&self) -> &'a Context {
         self.ctx

@@ -18,6 +18,11 @@ struct Input {
     /// in the team's organization.
     #[schemars(length(min = 1))]
     user: String,
+    /// Act with the connection's service account token (an Asana
+    /// Enterprise service account, which may change any team) instead of
+    /// the connection's user, who must be a member of the team.
+    #[serde(default)]
+    as_service_account: bool,
 }
 
 /// The user's membership of the team.
@@ -57,11 +62,12 @@ impl Card for AddUserToTeam {
     const VERSION: &'static str = "1.0.0";
     /// Full permissions: Asana lists no granular scope for `addUser`.
     const SCOPES: &'static [&'static str] = &["default"];
+    const USES_SERVICE_ACCOUNT: bool = true;
 
     fn run(input: Input, ctx: &Context) -> Result<Membership, CardError> {
         let team = asana::path_segment("team", &input.team)?;
         let user = asana::user_ref("user", &input.user)?;
-        Asana::new(ctx)
+        Asana::acting(ctx, input.as_service_account)?
             .post_with_query(
                 &format!("/teams/{team}/addUser"),
                 &[("opt_fields", OPT_FIELDS)],

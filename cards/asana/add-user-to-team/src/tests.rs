@@ -125,7 +125,7 @@ fn manifest_needs_full_permissions() {
         ("asana.add-user-to-team", "1.0.0")
     );
     assert_eq!(m.scopes, ["default"]);
-    assert!(!m.uses_service_account);
+    assert!(m.uses_service_account, "for as_service_account");
     let input: Value = serde_json::from_str(&m.input_schema).unwrap();
     assert_eq!(input["required"], json!(["team", "user"]));
 }

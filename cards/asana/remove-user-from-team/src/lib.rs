@@ -17,6 +17,11 @@ struct Input {
     /// The user to remove: `me`, a user gid or an email address.
     #[schemars(length(min = 1))]
     user: String,
+    /// Act with the connection's service account token (an Asana
+    /// Enterprise service account, which may change any team) instead of
+    /// the connection's user, who must be a member of the team.
+    #[serde(default)]
+    as_service_account: bool,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -42,11 +47,12 @@ impl Card for RemoveUserFromTeam {
     const VERSION: &'static str = "1.0.0";
     /// Full permissions: Asana lists no granular scope for `removeUser`.
     const SCOPES: &'static [&'static str] = &["default"];
+    const USES_SERVICE_ACCOUNT: bool = true;
 
     fn run(input: Input, ctx: &Context) -> Result<Output, CardError> {
         let team = asana::path_segment("team", &input.team)?;
         let user = asana::user_ref("user", &input.user)?;
-        Asana::new(ctx)
+        Asana::acting(ctx, input.as_service_account)?
             .post::<Value, _>(
                 &format!("/teams/{team}/removeUser"),
                 &json!({ "user": user }),

@@ -94,3 +94,18 @@ fn manifest_needs_full_permissions() {
     let output: Value = serde_json::from_str(&m.output_schema).unwrap();
     assert_eq!(output["required"], json!(["team", "user", "removed"]));
 }
+
+#[test]
+fn acts_with_the_service_account_token_when_asked() {
+    let seen = answer(200, json!({"data": {}}));
+    let ctx = Context::new("asana").with_service_account(true);
+    let input = json!({"team": "7", "user": "5", "as_service_account": true});
+    __cardhost_run(&input.to_string(), &ctx).unwrap();
+    clear_mock();
+    assert_eq!(seen.borrow()[0].credential, Credential::ServiceAccount);
+
+    mock_http(|req| panic!("no request expected, got {}", req.url));
+    let err = run(json!({"team": "7", "user": "5", "as_service_account": true})).unwrap_err();
+    clear_mock();
+    assert_eq!(err.field.as_deref(), Some("as_service_account"));
+}
