@@ -55,6 +55,14 @@ pub async fn new(settings: Settings, args: NewArgs) -> anyhow::Result<ExitCode> 
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(card.package()));
     check_dir(&dir)?;
     let sdk = sdk_dir(args.sdk.as_deref())?;
+    // How the next commands reach the same host, from the crate's directory.
+    let same_host = match &args.target.server {
+        Some(url) => Reach::Server(url.clone()),
+        None if settings.data_dir.is_relative() => {
+            Reach::DataDir(std::path::absolute(&settings.data_dir)?)
+        }
+        None => Reach::Same,
+    };
     let api = Api::open(settings, args.target.server).await?;
     let (status, body) = api
         .send(Call::new(
@@ -90,16 +98,38 @@ pub async fn new(settings: Settings, args: NewArgs) -> anyhow::Result<ExitCode> 
             "scopes": connector.scope.iter().collect::<Vec<_>>(),
         }))?
     );
+    let (export, server) = match &same_host {
+        Reach::Server(url) => (String::new(), format!(" --server {url}")),
+        Reach::DataDir(dir) => (
+            format!(
+                "  export CARDHOST_DATA_DIR={}   # the host this command used\n",
+                dir.display()
+            ),
+            String::new(),
+        ),
+        Reach::Same => (String::new(), String::new()),
+    };
     eprintln!(
         "\nCard {id} is in {shown}. Next (docs/writing-cards.md says more):\n\
+         {export}\
          \x20 cd {shown}\n\
          \x20 cargo test                          # the native tests, HTTP mocked\n\
          \x20 cardhost cards build                # the WebAssembly component\n\
-         \x20 cardhost cards install <the .wasm cards build prints>\n\
-         \x20 cardhost run {id} --input '{{}}'",
+         \x20 cardhost cards install <the .wasm cards build prints>{server}\n\
+         \x20 cardhost run {id} --input '{{}}'{server}",
         id = card.id
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// How the commands after `cards new` reach the host it read the connector from.
+enum Reach {
+    /// Through the running host at this URL.
+    Server(String),
+    /// In process on this data dir, which was relative to the directory `cards new` ran in.
+    DataDir(PathBuf),
+    /// In process on the same absolute data dir (`--data-dir` or `CARDHOST_DATA_DIR`).
+    Same,
 }
 
 /// A card id taken apart.
