@@ -10,10 +10,11 @@ use crate::{CardError, Context};
 
 /// An action card: typed input and output, a manifest, and `run`.
 ///
-/// The input and output types derive `serde` and `schemars::JsonSchema`; the
-/// doc comments of their fields become the schema's descriptions. Put
-/// `#[serde(deny_unknown_fields)]` on the input so a misspelt field is an
-/// error naming it.
+/// The input and output types derive `serde` and `schemars::JsonSchema`,
+/// most simply with [`#[card_io(input)]`](macro@crate::card_io) and
+/// `#[card_io(output)]`; the doc comments of their fields become the schema's
+/// descriptions. Put `#[serde(deny_unknown_fields)]` on the input so a
+/// misspelt field is an error naming it.
 pub trait Card {
     /// What the card reads; decoded from the run's input JSON.
     type Input: DeserializeOwned + JsonSchema;
@@ -132,13 +133,19 @@ macro_rules! export_card {
             $crate::card::manifest::<$card>()
         }
 
-        /// Runs the exported card on input JSON (for native tests).
+        /// Runs the exported card on input JSON (for native tests): outside
+        /// wasm, as `cardhost_sdk::testing::run_json` does, with the input and
+        /// output checked against the card's schemas as the host checks them.
         #[doc(hidden)]
         pub fn __cardhost_run(
             input: &str,
             ctx: &$crate::Context,
         ) -> ::core::result::Result<::std::string::String, $crate::CardError> {
-            $crate::card::run_json::<$card>(input, ctx)
+            #[cfg(not(target_arch = "wasm32"))]
+            let run = $crate::testing::run_json::<$card>;
+            #[cfg(target_arch = "wasm32")]
+            let run = $crate::card::run_json::<$card>;
+            run(input, ctx)
         }
     };
 }

@@ -5,8 +5,9 @@
 //! sdk gives it:
 //!
 //! - [`Card`] and [`export_card!`]: implement the trait with typed input and
-//!   output (serde + schemars), export it, and the manifest with JSON
-//!   Schemas, input decoding and output encoding are done for you;
+//!   output (serde + schemars, derived with [`card_io`](macro@card_io) so that
+//!   this crate is a card's only dependency), export it, and the manifest with
+//!   JSON Schemas, input decoding and output encoding are done for you;
 //! - [`Context`]: the run's facts (default workspace, service account),
 //!   logging and the HTTP capability;
 //! - [`http`]: the raw authorized HTTP capability (the host attaches the
@@ -20,14 +21,14 @@
 //! ```ignore
 //! use cardhost_sdk::prelude::*;
 //!
-//! #[derive(Deserialize, JsonSchema)]
+//! #[card_io(input)]
 //! #[serde(deny_unknown_fields)]
 //! struct Input {
 //!     /// "me", a gid or an email.
 //!     user: String,
 //! }
 //!
-//! #[derive(Serialize, JsonSchema)]
+//! #[card_io]
 //! struct Output {
 //!     gid: String,
 //! }
@@ -50,7 +51,9 @@
 //! ```
 //!
 //! The sdk builds for the host target too (cards are workspace members);
-//! there the HTTP capability and the log go to [`testing`] instead of a host.
+//! there the HTTP capability and the log go to [`testing`] instead of a host,
+//! and [`testing::run`] runs a card as the host would, schemas checked.
+//! `docs/writing-cards.md` is the guide from scaffold to run.
 
 // Lets the generated bindings name this crate `cardhost_sdk` from inside it
 // as well as from card crates.
@@ -72,12 +75,18 @@ pub mod testing;
 
 pub use asana::{Asana, AsanaError, Compact, Page};
 pub use card::{Card, CardManifest};
+/// Derives serde and schemars for a card's input and output types through
+/// this crate (see [`card_io`](macro@card_io)): a card needs no other dependency.
+pub use cardhost_sdk_macros::card_io;
 pub use context::{Context, Level};
 pub use error::{CardError, ErrorKind};
 pub use http::{Credential, Http, HttpError, Method, Request, Response};
 
-/// What the generated bindings and [`export_card!`] reach through the sdk.
+/// What the generated bindings, [`export_card!`] and `#[card_io]` reach
+/// through the sdk.
 #[doc(hidden)]
 pub mod __private {
+    pub use schemars;
+    pub use serde;
     pub use wit_bindgen;
 }

@@ -1,9 +1,9 @@
 //! `use cardhost_sdk::prelude::*;` brings what a card usually needs.
 
 pub use crate::asana::{self, Asana, AsanaError, Compact, Page};
-pub use crate::export_card;
 pub use crate::github::{self, GitHub, GitHubError};
 pub use crate::http::{Credential, Http, Method, Request, Response};
+pub use crate::{card_io, export_card};
 pub use crate::{Card, CardError, Context, ErrorKind, HttpError, Level};
 pub use schemars::{self, JsonSchema};
 pub use serde::{self, Deserialize, Serialize};

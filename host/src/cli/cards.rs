@@ -1,6 +1,8 @@
-//! `cardhost cards ...` (one REST request each under `/api/v1/cards`) and
-//! `cardhost run` (`POST /api/v1/cards/{card}/run`, after finding the
-//! connection when none was named).
+//! `cardhost cards ...` (one REST request each under `/api/v1/cards`, but
+//! `new`, which reads the connector with one, and `build`, which runs cargo:
+//! see [`super::scaffold`] and [`super::wasm_build`]) and `cardhost run`
+//! (`POST /api/v1/cards/{card}/run`, after finding the connection when none
+//! was named).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,12 +20,20 @@ use super::Target;
 pub enum CardsCommand {
     /// List the installed cards (built-in ones included).
     List(Target),
+    /// Make a card crate: Cargo.toml, an example card that reads the
+    /// connector's who-am-I request, and a native test (see
+    /// docs/writing-cards.md).
+    New(super::scaffold::NewArgs),
+    /// Build a card crate to its WebAssembly component (cargo build --target
+    /// wasm32-wasip2 --profile card) and print the .wasm's path and size.
+    Build(super::wasm_build::BuildArgs),
     /// Install a card component (checked: a component of the card contract
     /// version this host runs, a valid manifest, a new id).
     Install {
         #[command(flatten)]
         target: Target,
-        /// The component, e.g. target/wasm32-wasip2/release/my_card.wasm.
+        /// The component, as `cardhost cards build` prints it, e.g.
+        /// target/wasm32-wasip2/card/my_card.wasm.
         file: PathBuf,
         /// Replace the installed card of the same id by this different version.
         #[arg(long)]
@@ -61,6 +71,9 @@ impl CardsCommand {
                 target.server,
                 Call::new(Method::DELETE, format!("/cards/{card}")),
             ),
+            CardsCommand::New(_) | CardsCommand::Build(_) => {
+                anyhow::bail!("cards new and cards build are not one REST request")
+            }
         })
     }
 }
@@ -137,7 +150,7 @@ fn text(v: &Value) -> &str {
 
 /// Say why the API refused (`{"error": {"message", "code"}}`), or show its
 /// answer when it has another shape; exit with 2.
-fn refused(status: u16, body: &Value) -> anyhow::Result<ExitCode> {
+pub(super) fn refused(status: u16, body: &Value) -> anyhow::Result<ExitCode> {
     let error = &body["error"];
     match (error["message"].as_str(), error["code"].as_str()) {
         (Some(message), Some(code)) => {

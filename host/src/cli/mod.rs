@@ -1,7 +1,7 @@
 //! The `cardhost` command line: serve the REST API, run a card, and manage
 //! connections, cards and flows.
 //!
-//! Every command but `serve` and `schemas` is made of REST requests (see
+//! Every command but `serve`, `schemas` and `cards build` is made of REST requests (see
 //! [`rest`]): to a running host with `--server URL`, or else to the router of
 //! a host started in this process on the data dir. Both paths run the same
 //! checks and print the same JSON. Exit codes: 0 when it went well, 2 when
@@ -14,8 +14,10 @@ pub mod connections;
 pub mod connectors;
 pub mod flows;
 pub mod rest;
+pub mod scaffold;
 pub mod schemas;
 pub mod serve;
+pub mod wasm_build;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,7 +52,8 @@ enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
-    /// Run a card once on a connection and print its output JSON.
+    /// Run a card (built-in or installed) once on a connection and print its
+    /// output JSON.
     Run {
         #[command(flatten)]
         target: Target,
@@ -72,14 +75,15 @@ enum Command {
     Connectors(connectors::ConnectorsCommand),
     /// Manage and run flows.
     Flows {
-        /// Go through a running host's REST API (with CARDHOST_API_KEY) instead
-        /// of opening the data dir.
+        /// Go through the REST API of the host running at this URL (`cardhost
+        /// serve` logs the address) instead of opening the data dir; the key is
+        /// CARDHOST_API_KEY, else the data dir's api.key.
         #[arg(long, global = true)]
         server: Option<String>,
         #[command(subcommand)]
         command: flows::FlowsCommand,
     },
-    /// List, install and delete cards.
+    /// Make, build, list, install and delete cards.
     #[command(subcommand)]
     Cards(cards::CardsCommand),
     /// Generate the JSON Schemas of the built-in cards' I/O, the card
@@ -97,8 +101,9 @@ enum Command {
 /// Where a command goes.
 #[derive(Args, Clone)]
 pub struct Target {
-    /// Go through a running host's REST API (with CARDHOST_API_KEY) instead
-    /// of opening the data dir.
+    /// Go through the REST API of the host running at this URL (`cardhost
+    /// serve` logs the address) instead of opening the data dir; the key is
+    /// CARDHOST_API_KEY, else the data dir's api.key.
     #[arg(long)]
     server: Option<String>,
 }
@@ -137,6 +142,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let (server, call) = cmd.into_call();
             send(settings, server, call).await
         }
+        Command::Cards(cards::CardsCommand::New(args)) => scaffold::new(settings, args).await,
+        Command::Cards(cards::CardsCommand::Build(args)) => wasm_build::build(args),
         Command::Cards(cmd) => {
             let (server, call) = cmd.into_call()?;
             send(settings, server, call).await

@@ -74,7 +74,13 @@ impl Api {
         }
         let source = settings.resolve_api_key()?;
         super::announce_api_key(&source, &settings.public_url);
-        let app = App::start(settings).await.map_err(explain_lock)?;
+        // Where a server holding the data dir listens: what it recorded, else
+        // the address these settings give.
+        let server = super::serve::recorded_url(&settings.data_dir)
+            .unwrap_or_else(|| settings.public_url.clone());
+        let app = App::start(settings)
+            .await
+            .map_err(|e| explain_lock(e, &server))?;
         Ok(Api::InProcess(app))
     }
 
@@ -87,12 +93,14 @@ impl Api {
     }
 }
 
-/// Says what to do when the data dir is held by a running server.
-pub fn explain_lock(e: anyhow::Error) -> anyhow::Error {
+/// Says what to do when the data dir is held by a running server, which
+/// listens at `server`.
+pub fn explain_lock(e: anyhow::Error, server: &str) -> anyhow::Error {
     match e.downcast_ref::<StoreError>() {
-        Some(StoreError::Locked { .. }) => e.context(
-            "a running cardhost server holds the data dir: stop it, or pass --server http://127.0.0.1:8080 to go through its API",
-        ),
+        Some(StoreError::Locked { .. }) => e.context(format!(
+            "a running cardhost server holds the data dir: stop it, or add --server {server} to \
+             go through its API"
+        )),
         _ => e,
     }
 }

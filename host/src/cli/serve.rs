@@ -27,6 +27,8 @@ pub async fn serve(mut settings: Settings, listen: Option<SocketAddr>) -> anyhow
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
+    let url_file = app.store.data_dir().join(SERVER_URL_FILE);
+    record_url(&url_file, &public_url);
     super::announce_api_key(&key_source, &public_url);
     tracing::info!(
         address = %listener.local_addr()?,
@@ -48,8 +50,37 @@ pub async fn serve(mut settings: Settings, listen: Option<SocketAddr>) -> anyhow
     .await?;
     app.shutdown().await;
     store.flush().await?;
+    let _ = std::fs::remove_file(&url_file);
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file in the data dir where a running server says where it listens,
+/// so that a CLI command refused the data dir can name the `--server` URL
+/// to use, whatever `--listen` or `CARDHOST_LISTEN` the server was given.
+pub const SERVER_URL_FILE: &str = "server.url";
+
+/// Write `url` to `path` (mode 0600); a failure only costs the hint.
+fn record_url(path: &std::path::Path, url: &str) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| writeln!(f, "{url}"));
+    if let Err(e) = written {
+        tracing::warn!(path = %path.display(), error = %e, "cannot record the server's URL");
+    }
+}
+
+/// The URL a server running on `data_dir` recorded, if any.
+pub fn recorded_url(data_dir: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(data_dir.join(SERVER_URL_FILE)).ok()?;
+    let url = text.trim();
+    (url.starts_with("http://") || url.starts_with("https://")).then(|| url.to_string())
 }
 
 async fn shutdown_signal() {

@@ -2,6 +2,9 @@
 //! outputs (from its manifest's JSON Schemas) and a form to run it on a
 //! connection.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -25,12 +28,92 @@ fn card_url(id: &str) -> String {
     format!("/console/cards/{id}")
 }
 
-/// `GET /console/cards`.
+/// The query of the Cards page: `?q=` filters the catalogue.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The groups of the catalogue within a connector, in the order shown.
+const CATEGORIES: [&str; 5] = ["Users", "Tasks", "Projects", "Teams", "Other"];
+
+/// A card's category, from the words of its id's name (after the dot): the
+/// first word that names one decides (`read-user-tasks` is a Users card,
+/// `read-project-tasks` a Projects card); none is Other.
+pub(crate) fn category(card_id: &str) -> &'static str {
+    let name = card_id.split_once('.').map_or(card_id, |(_, n)| n);
+    name.split('-')
+        .find_map(|word| match word {
+            "user" | "users" => Some("Users"),
+            "task" | "tasks" | "subtask" | "subtasks" | "comment" | "comments" | "story"
+            | "stories" | "issue" | "issues" => Some("Tasks"),
+            "project" | "projects" | "section" | "sections" | "membership" | "memberships" => {
+                Some("Projects")
+            }
+            "team" | "teams" => Some("Teams"),
+            _ => None,
+        })
+        .unwrap_or("Other")
+}
+
+/// The cards shown: (connector name, connector id) → category's place in
+/// [`CATEGORIES`] → cards.
+type Groups = BTreeMap<(String, String), BTreeMap<usize, Vec<Arc<LoadedCard>>>>;
+
+/// Whether every word of `filter` is in one of `texts` (ignoring case).
+fn matches(filter: &str, texts: &[&str]) -> bool {
+    let haystack = texts.join(" ").to_lowercase();
+    filter
+        .to_lowercase()
+        .split_whitespace()
+        .all(|word| haystack.contains(word))
+}
+
+/// `GET /console/cards[?q=...]`: the catalogue grouped by connector, then by
+/// category, filtered on the server (a plain GET form: no script).
 pub(crate) async fn list(
     State(console): State<Console>,
     Extension(ctx): Extension<SessionCtx>,
+    Query(query): Query<ListQuery>,
 ) -> Response {
-    let cards = console.app.catalogue.all().await;
+    let filter = query.q.trim();
+    let registry = &console.app.registry;
+    let mut groups = Groups::new();
+    let mut total = 0;
+    for card in console.app.catalogue.all().await {
+        total += 1;
+        let m = card.manifest();
+        let (connector_id, connector_name) = match registry.for_card(&m.id) {
+            Some(c) => (c.id.clone(), c.name.clone()),
+            None => {
+                let id = m.id.split_once('.').map_or("", |(c, _)| c).to_string();
+                (id.clone(), id)
+            }
+        };
+        let category = category(&m.id);
+        let texts = [
+            m.id.as_str(),
+            m.name.as_str(),
+            m.description.as_str(),
+            connector_name.as_str(),
+            category,
+        ];
+        if !matches(filter, &texts) {
+            continue;
+        }
+        let rank = CATEGORIES
+            .iter()
+            .position(|c| *c == category)
+            .unwrap_or(CATEGORIES.len());
+        groups
+            .entry((connector_name, connector_id))
+            .or_default()
+            .entry(rank)
+            .or_default()
+            .push(card);
+    }
+    let shown: usize = groups.values().flat_map(|g| g.values()).map(Vec::len).sum();
     let unavailable: Vec<_> = console
         .app
         .catalogue
@@ -38,6 +121,7 @@ pub(crate) async fn list(
         .await
         .into_iter()
         .filter_map(|c| c.unavailable.clone().map(|why| (c, why)))
+        .filter(|(c, _)| matches(filter, &[&c.record.id, &c.record.manifest.name]))
         .collect();
     let body = html! {
         div.page-head {
@@ -46,16 +130,46 @@ pub(crate) async fn list(
                 p.muted { "Actions a flow can take. Each runs in a WebAssembly sandbox with the connection's access, never its tokens." }
             }
         }
-        div.card-grid #cards {
-            @for card in &cards {
-                @let m = card.manifest();
-                a.card-tile href=(card_url(&m.id)) data-card=(m.id) {
-                    div.card-name { (m.name) }
-                    div.sub { code { (m.id) } " · v" (m.version) }
-                    p { (m.description) }
-                    div.tags {
-                        @for s in &m.scopes { span.tag { "scope: " (s) } }
-                        @if m.uses_service_account { span.tag { "service account" } }
+        form.filter #card-filter method="get" action="/console/cards" role="search" {
+            label for="q" { "Filter cards" }
+            div.filter-row {
+                input #q type="search" name="q" value=(filter) placeholder="Name, id, connector or category, e.g. users";
+                button #filter type="submit" { "Filter" }
+                @if !filter.is_empty() { a.button #clear-filter href="/console/cards" { "Clear" } }
+            }
+            @if !filter.is_empty() {
+                p.hint #filter-count { (shown) " of " (total) " cards match “" (filter) "”." }
+            }
+        }
+        @if groups.is_empty() {
+            p.muted #no-cards {
+                @if filter.is_empty() { "No cards are installed." }
+                @else { "No card matches “" (filter) "”. " a href="/console/cards" { "Show all cards" } "." }
+            }
+        }
+        div #cards {
+            @for ((connector_name, connector_id), categories) in &groups {
+                section.connector-group data-connector=(connector_id) {
+                    h2 { (connector_name) }
+                    @for (rank, cards) in categories {
+                        @let name = CATEGORIES.get(*rank).copied().unwrap_or("Other");
+                        div.category-group data-category=(name.to_lowercase()) {
+                            h3 { (name) }
+                            div.card-grid {
+                                @for card in cards {
+                                    @let m = card.manifest();
+                                    a.card-tile href=(card_url(&m.id)) data-card=(m.id) {
+                                        div.card-name { (m.name) }
+                                        div.sub { code { (m.id) } " · v" (m.version) }
+                                        p { (m.description) }
+                                        div.tags {
+                                            @for s in &m.scopes { span.tag { "scope: " (s) } }
+                                            @if m.uses_service_account { span.tag { "service account" } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -385,5 +499,45 @@ pub(crate) fn logs(lines: &[LogLine]) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_come_from_the_name() {
+        for (id, expected) in [
+            ("asana.read-user", "Users"),
+            ("asana.list-users", "Users"),
+            ("asana.add-user-to-team", "Users"),
+            ("asana.read-user-tasks", "Users"),
+            ("asana.create-task", "Tasks"),
+            ("asana.add-comment", "Tasks"),
+            ("github.create-issue", "Tasks"),
+            ("asana.read-project-tasks", "Projects"),
+            ("asana.delete-membership", "Projects"),
+            ("asana.search-teams", "Teams"),
+            ("asana.custom-api-action", "Other"),
+            ("asana.who-am-i", "Other"),
+            ("asana.userland", "Other"),
+        ] {
+            assert_eq!(category(id), expected, "{id}");
+        }
+    }
+
+    #[test]
+    fn every_word_of_the_filter_must_match() {
+        let texts = [
+            "asana.search-user",
+            "Search User",
+            "Finds users.",
+            "Asana",
+            "Users",
+        ];
+        assert!(matches("", &texts));
+        assert!(matches("SEARCH asana", &texts));
+        assert!(!matches("search github", &texts));
     }
 }

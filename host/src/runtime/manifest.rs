@@ -66,7 +66,9 @@ pub fn check(manifest: Manifest) -> Result<CheckedManifest, String> {
     })
 }
 
-fn valid_id(id: &str) -> bool {
+/// `connector.card-name`: lowercase letters, digits and dashes on both sides
+/// of one dot, each at most 64 characters.
+pub fn valid_id(id: &str) -> bool {
     let Some((connector, card)) = id.split_once('.') else {
         return false;
     };

@@ -39,12 +39,12 @@ impl SchemaCheck {
     pub fn violations(&self, value: &Value) -> Vec<SchemaViolation> {
         self.validator
             .iter_errors(value)
-            .map(|e| violation(&e))
+            .map(|e| violation(value, &e))
             .collect()
     }
 }
 
-fn violation(error: &jsonschema::ValidationError<'_>) -> SchemaViolation {
+fn violation(value: &Value, error: &jsonschema::ValidationError<'_>) -> SchemaViolation {
     {
         let mut segments: Vec<String> = error
             .instance_path()
@@ -64,7 +64,7 @@ fn violation(error: &jsonschema::ValidationError<'_>) -> SchemaViolation {
             }
             _ => {}
         }
-        let field = dotted(&segments);
+        let field = dotted(value, &segments);
         let message = match &field {
             Some(f) => format!("{f}: {}", error.masked()),
             None => error.masked().to_string(),
@@ -73,10 +73,14 @@ fn violation(error: &jsonschema::ValidationError<'_>) -> SchemaViolation {
     }
 }
 
-fn dotted(segments: &[String]) -> Option<String> {
+fn dotted(value: &Value, segments: &[String]) -> Option<String> {
     let mut out = String::new();
+    // Where the path is in `value`: a digit segment is an index only in an
+    // array (`projects[1]`); in an object it is a key (`custom_fields.123`).
+    let mut at = Some(value);
     for s in segments {
-        if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() && !out.is_empty() {
+        let index = at.is_some_and(Value::is_array);
+        if index && !out.is_empty() {
             out.push_str(&format!("[{s}]"));
         } else {
             if !out.is_empty() {
@@ -84,6 +88,11 @@ fn dotted(segments: &[String]) -> Option<String> {
             }
             out.push_str(s);
         }
+        at = match at {
+            Some(Value::Array(items)) => s.parse::<usize>().ok().and_then(|i| items.get(i)),
+            Some(Value::Object(fields)) => fields.get(s.as_str()),
+            _ => None,
+        };
     }
     (!out.is_empty()).then_some(out)
 }
@@ -123,6 +132,26 @@ mod tests {
             .unwrap_err();
         assert_eq!(v.field.as_deref(), Some("secret"));
         assert!(!v.message.contains("hunter2"), "{}", v.message);
+    }
+
+    #[test]
+    fn digit_keys_of_an_object_are_keys_not_indexes() {
+        let check = SchemaCheck::compile(&json!({
+            "type": "object",
+            "properties": {
+                "custom_fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                "projects": {"type": "array", "items": {"type": "object", "required": ["gid"]}}
+            }
+        }))
+        .unwrap();
+        let v = check
+            .check(&json!({"custom_fields": {"123": true}}))
+            .unwrap_err();
+        assert_eq!(v.field.as_deref(), Some("custom_fields.123"));
+        let v = check
+            .check(&json!({"projects": [{"gid": "1"}, {}]}))
+            .unwrap_err();
+        assert_eq!(v.field.as_deref(), Some("projects[1].gid"));
     }
 
     #[test]

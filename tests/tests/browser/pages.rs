@@ -62,8 +62,33 @@ async fn a_connection_from_new_to_deleted_through_the_pages() {
             assert!(row.contains(part), "{part} not in {row:?}");
         }
 
-        // Cards → Read User → run on the connection: Ada's name.
+        // Cards: grouped by connector, then category; the filter is a GET
+        // form the server answers (no script).
         b.click("nav a[href=\"/console/cards\"]").await;
+        for (connector, category, card) in [
+            ("asana", "users", "asana.read-user"),
+            ("asana", "tasks", "asana.create-task"),
+            ("asana", "other", "asana.custom-api-action"),
+            ("github", "tasks", "github.create-issue"),
+        ] {
+            let tile = format!(
+                "section[data-connector=\"{connector}\"] div[data-category=\"{category}\"] a[data-card=\"{card}\"]"
+            );
+            assert!(b.exists(&tile).await, "{tile}");
+        }
+        b.fill("#q", "asana.search-user").await;
+        b.click("#filter").await;
+        b.wait_url("q=asana.search-user").await;
+        assert!(b.exists("a[data-card=\"asana.search-user\"]").await);
+        assert!(!b.exists("a[data-card=\"asana.read-user\"]").await);
+        assert!(b.text("#filter-count").await.contains("1 of"));
+        b.save("cards-filtered").await;
+        b.fill("#q", "no such card").await;
+        b.click("#filter").await;
+        b.wait_text("#no-cards", "No card matches").await;
+        b.click("#clear-filter").await;
+
+        // Cards → Read User → run on the connection: Ada's name.
         b.click("a[data-card=\"asana.read-user\"]").await;
         b.wait_text("main h1", "Read User").await;
         let inputs = b.text("#inputs").await.to_lowercase();

@@ -257,10 +257,11 @@ mod tests {
     fn harmless_actions() {
         let input = json!({"action": "echo", "anything": [1, {"a": null}]});
         assert_eq!(run(input.clone()).unwrap(), input);
-        assert_eq!(
-            run(json!({"action": "big_output", "size": 5})).unwrap(),
-            "xxxxx"
-        );
+        // A string breaks the output schema (an object): refused natively as
+        // the host refuses it (`invalid_output`).
+        let err = run(json!({"action": "big_output", "size": 5})).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Internal);
+        assert!(err.message.contains("output schema"), "{}", err.message);
         let err = run(json!({"action": "error"})).unwrap_err();
         assert_eq!(
             (err.kind, err.field.as_deref()),
