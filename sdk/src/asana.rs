@@ -484,25 +484,26 @@ impl<'a> Asana<'a> {
         path: &str,
         query: &[(&str, &str)],
         (limit, page_size, max_pages): (usize, usize, usize),
-        keep: impl Fn(&T) -> bool,
+        mut keep: impl FnMut(&T) -> bool,
     ) -> Result<(Vec<T>, bool), AsanaError> {
         let limit = limit.max(1);
-        let page_size = page_size.clamp(1, MAX_PAGE_SIZE).to_string();
+        let size = page_size.clamp(1, MAX_PAGE_SIZE).to_string();
         let mut items: Vec<T> = Vec::new();
         let mut offset: Option<String> = None;
         for _ in 0..max_pages.max(1) {
             let mut q: Vec<(&str, &str)> = query.to_vec();
-            q.push(("limit", &page_size));
+            q.push(("limit", &size));
             if let Some(o) = &offset {
                 q.push(("offset", o));
             }
             let page = self.get_page::<T>(path, &q)?;
-            items.extend(page.data.into_iter().filter(|item| keep(item)));
-            offset = page.next_offset;
-            if items.len() > limit {
-                items.truncate(limit);
-                return Ok((items, true));
+            for item in page.data.into_iter().filter(|item| keep(item)) {
+                if items.len() == limit {
+                    return Ok((items, true));
+                }
+                items.push(item);
             }
+            offset = page.next_offset;
             if offset.is_none() || items.len() == limit {
                 return Ok((items, offset.is_some()));
             }
@@ -1290,42 +1291,6 @@ pub fn scim_card_error(err: AsanaError) -> CardError {
 }
 
 impl<'a> Asana<'a> {
-    /// Up to `limit` items of a list that `keep` accepts, reading pages of
-    /// `page_size` items (1 to 100) for at most `max_pages` pages. The flag
-    /// says whether Asana may have more: a page was left unread, or more
-    /// items were accepted than `limit`.
-    pub fn get_matching_by<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-        (limit, page_size, max_pages): (usize, usize, usize),
-        mut keep: impl FnMut(&T) -> bool,
-    ) -> Result<(Vec<T>, bool), AsanaError> {
-        let limit = limit.max(1);
-        let size = page_size.clamp(1, MAX_PAGE_SIZE).to_string();
-        let mut items: Vec<T> = Vec::new();
-        let mut offset: Option<String> = None;
-        for _ in 0..max_pages.max(1) {
-            let mut q: Vec<(&str, &str)> = query.to_vec();
-            q.push(("limit", &size));
-            if let Some(o) = &offset {
-                q.push(("offset", o));
-            }
-            let page = self.get_page::<T>(path, &q)?;
-            for item in page.data.into_iter().filter(|item| keep(item)) {
-                if items.len() == limit {
-                    return Ok((items, true));
-                }
-                items.push(item);
-            }
-            offset = page.next_offset;
-            if offset.is_none() || items.len() == limit {
-                return Ok((items, offset.is_some()));
-            }
-        }
-        Ok((items, offset.is_some()))
-    }
-
     /// `method path` with `body` as it is (SCIM bodies have no `data`
     /// envelope) and the answer decoded.
     pub fn send_raw<T: DeserializeOwned, B: Serialize + ?Sized>(
@@ -2114,7 +2079,7 @@ mod tests {
     }
 
     #[test]
-    fn get_matching_by_filters_pages_and_says_when_there_may_be_more() {
+    fn get_all_where_stops_at_the_limit_and_says_when_there_may_be_more() {
         use crate::testing::{clear_mock, mock_http};
         use std::cell::RefCell;
         use std::rc::Rc;
@@ -2149,7 +2114,7 @@ mod tests {
                 .contains("ops")
         };
         let (found, more) = asana
-            .get_matching_by::<Compact>(
+            .get_all_where::<Compact>(
                 "/workspaces/1/teams",
                 &[("opt_fields", "name")],
                 (10, 2, 10),
@@ -2164,16 +2129,16 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
         );
         let (found, more) = asana
-            .get_matching_by::<Compact>("/t", &[], (2, 2, 10), ops)
+            .get_all_where::<Compact>("/t", &[], (2, 2, 10), ops)
             .unwrap();
         assert_eq!((found.len(), more), (2, true), "the limit was reached");
         let (found, more) = asana
-            .get_matching_by::<Compact>("/t", &[], (10, 2, 1), ops)
+            .get_all_where::<Compact>("/t", &[], (10, 2, 1), ops)
             .unwrap();
         assert_eq!((found.len(), more), (1, true), "a page was left unread");
         seen.borrow_mut().clear();
         let (found, more) = asana
-            .get_matching_by::<Compact>("/t", &[], (3, 2, 10), ops)
+            .get_all_where::<Compact>("/t", &[], (3, 2, 10), ops)
             .unwrap();
         assert_eq!((found.len(), more), (3, true));
         assert_eq!(seen.borrow().len(), 2, "no page read past the limit");

@@ -21,26 +21,6 @@ async fn setup() -> (FakeAsana, Host, String) {
     (fake, host, conn)
 }
 
-/// Runs `card` with each input, expecting a 400 naming its field and no
-/// request to Asana.
-async fn refused(fake: &FakeAsana, host: &Host, conn: &str, card: &str, cases: &[(Value, &str)]) {
-    fake.clear_requests();
-    for (input, field) in cases {
-        let (status, body) = host.run(card, conn, input.clone()).await;
-        assert_eq!(status, 400, "{card} {input} -> {body}");
-        assert_eq!(
-            body["error"]["field"].as_str(),
-            Some(*field),
-            "{card} {input}: {body}"
-        );
-    }
-    assert!(
-        fake.requests().is_empty(),
-        "{card}: nothing reached Asana: {:?}",
-        fake.requests()
-    );
-}
-
 /// Runs `card`, expecting a 404 naming `field`.
 async fn not_found(host: &Host, conn: &str, card: &str, input: Value, field: &str) {
     let (status, body) = host.run(card, conn, input.clone()).await;
@@ -125,7 +105,7 @@ async fn read_task() {
     assert!(priority["name"].is_string(), "{priority}");
     assert!(priority["display_value"].is_string(), "{priority}");
 
-    refused(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -203,7 +183,7 @@ async fn update_task_reassigns_and_unassigns() {
     assert_eq!(body["output"]["completed"], true);
     assert!(body["output"]["completed_at"].is_string(), "{body}");
 
-    refused(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -278,7 +258,7 @@ async fn delete_task() {
         "task",
     )
     .await;
-    refused(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -378,7 +358,7 @@ async fn list_tasks_by_project_section_and_assignee() {
         );
     }
 
-    refused(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -488,7 +468,7 @@ async fn read_user_tasks_lists_my_tasks() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["output"]["count"], 7);
 
-    refused(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -599,7 +579,7 @@ async fn search_tasks_in_a_premium_workspace_only() {
         "{message}"
     );
 
-    refused(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -663,7 +643,7 @@ async fn add_comment_in_plain_and_rich_text() {
     assert_eq!(post.json().unwrap()["data"], json!({"html_text": html}));
     assert_eq!(fake.stories(task).len(), before + 2);
 
-    refused(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,

@@ -47,28 +47,6 @@ async fn scoped_connection_with(host: &Host, scopes: &[&str], extra: Value) -> S
     created["connection"]["id"].as_str().unwrap().to_string()
 }
 
-/// Runs `card` with each input, expecting a 400 naming the field, and no
-/// request at the fake.
-async fn assert_invalid(
-    fake: &FakeAsana,
-    host: &Host,
-    conn: &str,
-    card: &str,
-    cases: &[(Value, &str)],
-) {
-    fake.clear_requests();
-    for (input, field) in cases {
-        let (status, body) = host.run(card, conn, input.clone()).await;
-        assert_eq!(status, 400, "{card} {input} -> {body}");
-        assert_eq!(
-            body["error"]["field"].as_str(),
-            Some(*field),
-            "{card} {input} -> {body}"
-        );
-    }
-    assert!(fake.requests().is_empty(), "{card}: {:?}", fake.requests());
-}
-
 /// A run refused for the scope it lacks, before any request.
 async fn assert_missing_scope(
     fake: &FakeAsana,
@@ -166,7 +144,7 @@ async fn list_users_stops_at_the_limit_and_says_there_is_more() {
 #[tokio::test]
 async fn list_users_refuses_bad_input_a_missing_workspace_and_a_missing_scope() {
     let (fake, host, conn) = setup(false).await;
-    assert_invalid(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -279,7 +257,7 @@ async fn search_teams_finds_names_containing_the_query_across_pages() {
 #[tokio::test]
 async fn search_teams_refuses_bad_input_an_unknown_workspace_and_a_missing_scope() {
     let (fake, host, conn) = setup(false).await;
-    assert_invalid(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -392,7 +370,7 @@ async fn add_then_remove_a_user_by_email_gid_or_me() {
 async fn team_membership_changes_refuse_bad_input_unknown_teams_and_granular_connections() {
     let (fake, host, conn) = setup(false).await;
     for card in ["asana.add-user-to-team", "asana.remove-user-from-team"] {
-        assert_invalid(
+        crate::refused_before_any_request(
             &fake,
             &host,
             &conn,
@@ -562,7 +540,7 @@ async fn create_user_refuses_an_existing_user_bad_input_and_a_connection_without
         message.contains("already exists") && message.contains("409"),
         "{message}"
     );
-    assert_invalid(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -642,7 +620,7 @@ async fn update_user_refuses_unknown_users_and_bad_input() {
         .await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error"]["field"], "id");
-    assert_invalid(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,
@@ -758,7 +736,7 @@ async fn deactivate_user_refuses_unknown_users_bad_input_and_missing_scopes() {
         assert_eq!(body["error"]["code"], "not_found", "{body}");
         assert_eq!(body["error"]["field"], field, "{body}");
     }
-    assert_invalid(
+    crate::refused_before_any_request(
         &fake,
         &host,
         &conn,

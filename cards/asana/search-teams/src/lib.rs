@@ -89,7 +89,7 @@ impl Card for SearchTeams {
                 .is_some_and(|name| name.to_lowercase().contains(&query))
         };
         let (teams, more) = Asana::new(ctx)
-            .get_matching_by(
+            .get_all_where(
                 &format!("/workspaces/{workspace}/teams"),
                 &[("opt_fields", "name,permalink_url")],
                 (
