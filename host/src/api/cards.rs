@@ -99,6 +99,22 @@ pub struct InstallQuery {
     pub upgrade: bool,
 }
 
+/// The `?upgrade=true|false` query of an install, or a 400 that says so.
+pub fn upgrade_query(
+    query: Result<Query<InstallQuery>, QueryRejection>,
+) -> Result<InstallQuery, AppError> {
+    query.map(|Query(q)| q).map_err(|e| {
+        AppError::new(
+            Kind::BadRequest,
+            "invalid_query",
+            format!(
+                "{}; the only parameter is upgrade=true|false",
+                e.body_text()
+            ),
+        )
+    })
+}
+
 /// `POST /api/v1/cards` (body: the component, `Content-Type:
 /// application/wasm`, at most 16 MiB): install a card, or with
 /// `?upgrade=true` replace the installed version. 201 for a new card, 200
@@ -109,16 +125,7 @@ pub async fn install(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Query(query) = query.map_err(|e| {
-        AppError::new(
-            Kind::BadRequest,
-            "invalid_query",
-            format!(
-                "{}; the only parameter is upgrade=true|false",
-                e.body_text()
-            ),
-        )
-    })?;
+    let query = upgrade_query(query)?;
     let is_wasm = super::json::has_content_type(&headers, "application/wasm");
     if !is_wasm {
         return Err(AppError::new(

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::cards::InstallQuery;
+use super::cards::{upgrade_query, InstallQuery};
 use super::json::{has_content_type, ApiResult};
 use crate::app::App;
 use crate::connectors::Connector;
@@ -101,16 +101,7 @@ pub async fn install(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Query(query) = query.map_err(|e| {
-        AppError::new(
-            Kind::BadRequest,
-            "invalid_query",
-            format!(
-                "{}; the only parameter is upgrade=true|false",
-                e.body_text()
-            ),
-        )
-    })?;
+    let query = upgrade_query(query)?;
     if !has_content_type(&headers, "application/toml")
         && !has_content_type(&headers, "application/json")
     {
