@@ -23,7 +23,7 @@ pub struct NewArgs {
     #[command(flatten)]
     target: Target,
     /// The card's id, `connector.card-name` (lowercase letters, digits and
-    /// dashes), e.g. asana.who-am-i.
+    /// dashes), e.g. acme.who-am-i.
     id: String,
     /// The directory to write the crate in: new, or empty. Default:
     /// ./<connector>-<card-name>.
@@ -148,7 +148,7 @@ impl CardId {
         let Some((connector, name)) = id.split_once('.').filter(|_| well_formed) else {
             bail!(
                 "{id:?} is not a card id: write `connector.card-name` in lowercase letters, digits \
-                 and dashes, e.g. asana.who-am-i (`cardhost connectors list` lists the connectors)"
+                 and dashes, e.g. acme.who-am-i (`cardhost connectors list` lists the connectors)"
             );
         };
         Ok(CardId {
@@ -706,10 +706,10 @@ mod tests {
 
     #[test]
     fn ids_and_names() {
-        let card = CardId::parse("asana.who-am-i").unwrap();
+        let card = CardId::parse("acme.who-am-i").unwrap();
         assert_eq!(
             (card.package(), card.title(), card.type_name()),
-            ("asana-who-am-i".into(), "Who Am I".into(), "WhoAmI".into())
+            ("acme-who-am-i".into(), "Who Am I".into(), "WhoAmI".into())
         );
         assert_eq!(
             CardId::parse("github.2fa-check").unwrap().type_name(),
@@ -720,14 +720,14 @@ mod tests {
             "CardSelf"
         );
         for bad in [
-            "asana",
-            "asana.",
+            "acme",
+            "acme.",
             ".x",
-            "Asana.x",
-            "asana.who_am_i",
-            "asana.a.b",
+            "Acme.x",
+            "acme.who_am_i",
+            "acme.a.b",
             "9a.x",
-            "asana.x y",
+            "acme.x y",
         ] {
             let err = CardId::parse(bad).err().unwrap().to_string();
             assert!(err.contains("connector.card-name"), "{bad}: {err}");
@@ -737,8 +737,8 @@ mod tests {
     #[test]
     fn sample_answers_follow_the_pointers() {
         let c = Connector {
-            id: "asana".into(),
-            name: "Asana".into(),
+            id: "acme".into(),
+            name: "Acme".into(),
             whoami_path: "/users/me".into(),
             whoami_query: vec![],
             id_at: vec!["/data/gid".into()],

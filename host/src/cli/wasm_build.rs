@@ -102,7 +102,7 @@ fn cargo() -> String {
 /// What `cargo metadata` says of the crate.
 struct CardCrate {
     package: String,
-    /// The library target's name (`asana_read_user`), the `.wasm`'s stem.
+    /// The library target's name (`acme_read_user`), the `.wasm`'s stem.
     lib_name: String,
     target_directory: PathBuf,
     workspace_root: PathBuf,
@@ -213,9 +213,9 @@ mod tests {
     fn metadata(crate_types: &[&str]) -> Value {
         json!({
             "packages": [{
-                "name": "asana-who-am-i",
+                "name": "acme-who-am-i",
                 "manifest_path": "/cards/who/Cargo.toml",
-                "targets": [{"name": "asana_who_am_i", "kind": crate_types, "crate_types": crate_types}]
+                "targets": [{"name": "acme_who_am_i", "kind": crate_types, "crate_types": crate_types}]
             }],
             "target_directory": "/cards/who/target",
             "workspace_root": "/cards/who"
@@ -231,7 +231,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (c.package.as_str(), c.lib_name.as_str()),
-            ("asana-who-am-i", "asana_who_am_i")
+            ("acme-who-am-i", "acme_who_am_i")
         );
         assert_eq!(c.target_directory, Path::new("/cards/who/target"));
     }

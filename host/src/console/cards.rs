@@ -509,19 +509,19 @@ mod tests {
     #[test]
     fn categories_come_from_the_name() {
         for (id, expected) in [
-            ("asana.read-user", "Users"),
-            ("asana.list-users", "Users"),
-            ("asana.add-user-to-team", "Users"),
-            ("asana.read-user-tasks", "Users"),
-            ("asana.create-task", "Tasks"),
-            ("asana.add-comment", "Tasks"),
+            ("acme.read-user", "Users"),
+            ("acme.list-users", "Users"),
+            ("acme.add-user-to-team", "Users"),
+            ("acme.read-user-tasks", "Users"),
+            ("acme.create-task", "Tasks"),
+            ("acme.add-comment", "Tasks"),
             ("github.create-issue", "Tasks"),
-            ("asana.read-project-tasks", "Projects"),
-            ("asana.delete-membership", "Projects"),
-            ("asana.search-teams", "Teams"),
-            ("asana.custom-api-action", "Other"),
-            ("asana.who-am-i", "Other"),
-            ("asana.userland", "Other"),
+            ("acme.read-project-tasks", "Projects"),
+            ("acme.delete-membership", "Projects"),
+            ("acme.search-teams", "Teams"),
+            ("acme.custom-api-action", "Other"),
+            ("acme.who-am-i", "Other"),
+            ("acme.userland", "Other"),
         ] {
             assert_eq!(category(id), expected, "{id}");
         }
@@ -530,14 +530,14 @@ mod tests {
     #[test]
     fn every_word_of_the_filter_must_match() {
         let texts = [
-            "asana.search-user",
+            "acme.search-user",
             "Search User",
             "Finds users.",
-            "Asana",
+            "Acme",
             "Users",
         ];
         assert!(matches("", &texts));
-        assert!(matches("SEARCH asana", &texts));
+        assert!(matches("SEARCH acme", &texts));
         assert!(!matches("search github", &texts));
     }
 }
