@@ -24,13 +24,22 @@ pub(super) async fn execute(
     flow: &Flow,
     mut run: FlowRun,
     flow_input: Value,
+    event: Option<Value>,
 ) -> FlowRun {
     let started = Instant::now();
     let mut outputs: HashMap<String, Value> = HashMap::new();
     let mut failure = None;
     let mut secrets = Vec::new();
     for (step, connection) in flow.definition.steps.iter().zip(&flow.connections) {
-        let step_run = execute_step(flows, step, connection, &flow_input, &outputs).await;
+        let step_run = execute_step(
+            flows,
+            step,
+            connection,
+            &flow_input,
+            event.as_ref(),
+            &outputs,
+        )
+        .await;
         let status = step_run.status;
         if let Some(out) = &step_run.output {
             outputs.insert(step.id.clone(), out.clone());
@@ -69,6 +78,7 @@ async fn execute_step(
     step: &StepDefinition,
     connection: &str,
     flow_input: &Value,
+    event: Option<&Value>,
     outputs: &HashMap<String, Value>,
 ) -> StepRun {
     let started_at = Utc::now();
@@ -77,6 +87,7 @@ async fn execute_step(
         let base = match &r.root {
             Root::Input => flow_input,
             Root::Step(id) => outputs.get(id)?,
+            Root::Event => event?,
         };
         reference::follow(base, &r.path)
     };

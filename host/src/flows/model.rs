@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::capability::HttpCall;
 use crate::cards::RunFailure;
 use crate::runtime::LogLine;
+pub use crate::triggers::model::{MissedRuns, RunTrigger, Trigger};
 
 /// A flow definition: ordered steps, each a card on a connection whose
 /// inputs are literals or references. A string that starts with `$.` is a
@@ -21,6 +22,9 @@ pub struct FlowDefinition {
     pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// What starts the flow (default: only a person or an API call).
+    #[serde(default, skip_serializing_if = "Trigger::is_manual")]
+    pub trigger: Trigger,
     /// The steps, run in order.
     pub steps: Vec<StepDefinition>,
 }
@@ -75,6 +79,9 @@ pub struct Flow {
     /// The connection id each step resolved to at save time, so that a rename
     /// does not break the flow.
     pub connections: Vec<String>,
+    /// The connection id an event trigger resolved to at save time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_connection: Option<String>,
 }
 
 /// `POST /api/v1/flows/{id}/runs`.
@@ -129,6 +136,9 @@ pub struct FlowRun {
     pub ended_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<f64>,
+    /// What started the run (absent: a person or an API call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<RunTrigger>,
     /// The flow's input (fields that look secret redacted).
     pub input: Value,
     pub steps: Vec<StepRun>,

@@ -12,6 +12,8 @@ pub enum Root {
     Input,
     /// The output of the step with this id.
     Step(String),
+    /// The event that started the run (an event trigger's card output).
+    Event,
 }
 
 /// One step of a path inside a value.
@@ -59,6 +61,10 @@ pub fn parse(text: &str) -> Result<Reference, String> {
             root: Root::Input,
             path: it.collect(),
         }),
+        Some(Segment::Key(k)) if k == "event" => Ok(Reference {
+            root: Root::Event,
+            path: it.collect(),
+        }),
         Some(Segment::Key(k)) if k == "steps" => {
             let step = match it.next() {
                 Some(Segment::Key(s)) => s,
@@ -74,7 +80,9 @@ pub fn parse(text: &str) -> Result<Reference, String> {
                 )),
             }
         }
-        _ => Err(format!("{text:?} must start with $.input or $.steps")),
+        _ => Err(format!(
+            "{text:?} must start with $.input, $.steps or $.event"
+        )),
     }
 }
 
@@ -263,6 +271,7 @@ mod tests {
         let lookup = |r: &Reference| match &r.root {
             Root::Input => follow(&flow_input, &r.path),
             Root::Step(_) => follow(&outputs, &r.path),
+            Root::Event => None,
         };
         let got = resolve(input.as_object().unwrap(), &lookup, 1 << 20).unwrap();
         assert_eq!(

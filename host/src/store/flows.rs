@@ -246,6 +246,7 @@ mod tests {
             started_at: Utc::now() - chrono::Duration::minutes(minutes_ago),
             ended_at: None,
             duration_ms: None,
+            trigger: None,
             input: serde_json::json!({}),
             steps: Vec::new(),
             error: None,

@@ -9,6 +9,7 @@ mod history;
 mod limits;
 mod offboarding;
 mod policies;
+mod triggers;
 mod validation;
 
 use cardhost_tests::fake_asana::seed;
