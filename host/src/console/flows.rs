@@ -1,6 +1,6 @@
 //! The Flow runs pages: the flows, a flow's execution history (newest
 //! first), and one run with each step's status, duration, HTTP calls and
-//! output. Read-only: flows are built and run over the REST API.
+//! output, with the flow's trigger (see [`super::triggers`]).
 
 use std::collections::HashMap;
 
@@ -90,7 +90,7 @@ pub(crate) async fn list(
             }
         } @else {
             table.list #flows {
-                thead { tr { th { "Flow" } th { "Steps" } th { "Version" } th { "Last run" } th { "Started" } } }
+                thead { tr { th { "Flow" } th { "Trigger" } th { "Steps" } th { "Version" } th { "Last run" } th { "Started" } } }
                 tbody {
                     @for (flow, last) in flows.iter().zip(&last_runs) {
                         tr data-id=(flow.id) {
@@ -100,6 +100,7 @@ pub(crate) async fn list(
                                     div.sub { (flow.definition.description) }
                                 }
                             }
+                            td.trigger { (super::triggers::summary(&console, flow)) }
                             td { (flow.definition.steps.len()) }
                             td { "v" (flow.version) }
                             @if let Some(run) = last {
@@ -179,6 +180,7 @@ pub(crate) async fn history(
                     }
                 }
             }
+            (super::triggers::panel(&console, &ctx, &flow))
             section.panel {
                 h2 { "Steps " span.muted { "(v" (flow.version) ")" } }
                 ol.steps {

@@ -16,6 +16,7 @@ mod landing;
 mod layout;
 mod schema;
 mod session;
+mod triggers;
 
 use std::sync::Arc;
 
@@ -103,6 +104,9 @@ pub fn router(app: App, gate: Gate) -> Router {
         .route("/console/flows", get(flows::list))
         .route("/console/flows/{id}", get(flows::history))
         .route("/console/flows/{id}/runs/{run}", get(flows::run))
+        .route("/console/flows/{id}/enable", post(triggers::enable))
+        .route("/console/flows/{id}/disable", post(triggers::disable))
+        .route("/console/flows/{id}/secret", post(triggers::rotate_secret))
         .route("/console/logout", post(session::logout))
         .route_layer(middleware::from_fn_with_state(
             console.clone(),

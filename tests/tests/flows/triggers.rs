@@ -433,3 +433,88 @@ async fn scheduled_runs_do_not_overlap_unless_the_flow_allows_it() {
         "allow_overlap lets runs overlap: {parallel:?}"
     );
 }
+
+#[tokio::test]
+async fn the_console_shows_the_trigger_enables_it_and_shows_the_secret_once() {
+    let fake = FakeAsana::start().await;
+    let host = Host::start(&fake).await;
+    let conn = host.token_connection("team", false).await;
+    let flow = create_flow(&host, read_me(&conn, json!({"type": "webhook"}))).await;
+    let page = format!("{}/console/flows/{flow}", host.base);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = host.sign_in_console(&client, "/console/flows").await;
+    let get = |url: String| client.get(url).header("cookie", cookie.clone()).send();
+
+    let list = get(format!("{}/console/flows", host.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("webhook") && list.contains("Disabled"),
+        "{list}"
+    );
+    let html = get(page.clone()).await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains(&format!("/hooks/flows/{flow}")),
+        "the endpoint URL is shown"
+    );
+    assert!(html.contains("id=\"trigger-state\">Disabled"), "{html}");
+    let csrf = super::common::input_value(&html, "csrf");
+
+    let refused = client
+        .post(format!("{page}/enable"))
+        .header("cookie", cookie.clone())
+        .form(&[("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        403,
+        "a POST without its CSRF token is refused"
+    );
+    let (_, body) = host.get(&format!("/flows/{flow}")).await;
+    assert_eq!(body["trigger_status"]["enabled"], false);
+
+    let shown = client
+        .post(format!("{page}/enable"))
+        .header("cookie", cookie.clone())
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    let shown = shown.text().await.unwrap();
+    let start = shown.find("id=\"secret\">").expect("the secret is shown") + "id=\"secret\">".len();
+    let secret = &shown[start..start + shown[start..].find('<').unwrap()];
+    assert!(secret.len() >= 40, "{secret}");
+    let r = host
+        .client
+        .post(format!("{}/hooks/flows/{flow}?wait=true", host.base))
+        .bearer_auth(secret)
+        .json(&json!({"user": "me"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the secret shown works");
+
+    let html = get(page.clone()).await.unwrap().text().await.unwrap();
+    assert!(!html.contains(secret), "shown only once");
+    assert!(html.contains("id=\"trigger-state\">Enabled"), "{html}");
+    let disabled = client
+        .post(format!("{page}/disable"))
+        .header("cookie", cookie.clone())
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), 303);
+    let html = get(page).await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"trigger-state\">Disabled"), "{html}");
+}
