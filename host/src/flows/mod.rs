@@ -7,11 +7,15 @@
 //! connections ([`validate`]), and runs each step with the [`CardRunner`]
 //! in the background ([`engine`], [`FlowTasks`]).
 
+pub mod condition;
 pub mod engine;
 pub mod limits;
 pub mod model;
 pub mod redact;
 pub mod reference;
+pub mod shape;
+mod step_format;
+pub mod template;
 pub mod validate;
 
 use std::sync::{Arc, Mutex};
@@ -28,7 +32,8 @@ use crate::runtime::Runtime;
 use crate::store::FlowStore;
 use crate::store::Retention;
 pub use model::{
-    ErrorPolicy, Flow, FlowDefinition, FlowRun, RunFlowRequest, RunStatus, StepDefinition,
+    Condition, ErrorPolicy, Flow, FlowDefinition, FlowRun, ForEachStep, IfStep, RunFlowRequest,
+    RunStatus, Step, StepDefinition,
 };
 
 /// Longest a caller may wait for a run to end.
@@ -115,9 +120,9 @@ impl Flows {
         self.inner.tasks.abort_all().await;
     }
 
-    /// Check a definition; the connection id each step resolves to.
+    /// Check a definition; the connection id each card step resolves to.
     async fn check(&self, def: &FlowDefinition) -> Result<Vec<String>, AppError> {
-        validate::check(&self.inner.catalogue, &self.inner.connections, def).await
+        validate::check(&self.inner.catalogue, &self.inner.connections, def, None).await
     }
 
     /// Save a new flow (version 1) after checking it.
@@ -225,6 +230,7 @@ impl Flows {
             input: redact::redact(&input, None),
             steps: Vec::new(),
             error: None,
+            output: None,
         };
         self.inner.store.put_run(&run).await?;
         let run_id = run.id.clone();
@@ -232,7 +238,7 @@ impl Flows {
         let flows = self.clone();
         self.inner.tasks.spawn(async move {
             let inner = &flows.inner;
-            let finished = engine::execute(inner, &flow, run, input).await;
+            let finished = engine::execute(inner, &flow, run, input, None).await;
             if let Err(e) = inner.store.put_run(&finished).await {
                 tracing::error!(run = %finished.id, error = %e, "could not save a finished run");
             }

@@ -49,8 +49,7 @@ pub(crate) fn flow(name: &str) -> Flow {
         updated_at: now,
         definition: FlowDefinition {
             name: name.into(),
-            description: String::new(),
-            steps: Vec::new(),
+            ..FlowDefinition::default()
         },
         connections: Vec::new(),
     }
