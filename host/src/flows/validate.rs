@@ -70,6 +70,7 @@ pub async fn check(
         event: event_schema.map(Shape::schema),
         resolved: Vec::new(),
         references: 0,
+        holder: String::new(),
     };
     let mut scope = Scope::default();
     checker.steps(&def.steps, "steps", &mut scope, &mut Vec::new())?;
@@ -83,6 +84,7 @@ pub async fn check(
             ),
         ));
     }
+    checker.holder = "output".into();
     checker.values(&def.output, "output", &scope)?;
     Ok(checker.resolved)
 }
@@ -204,6 +206,9 @@ struct Checker<'c> {
     event: Option<Shape>,
     resolved: Vec<String>,
     references: usize,
+    /// What the references being checked stand in (`steps[0].input`), for
+    /// the error when there are too many.
+    holder: String,
 }
 
 impl Checker<'_> {
@@ -225,6 +230,7 @@ impl Checker<'_> {
                     scope.visible.insert(s.id.clone(), (shape, owner));
                 }
                 Step::If(s) => {
+                    self.holder = format!("{field}.if");
                     self.condition(&s.condition, &format!("{field}.if"), scope)?;
                     for (branch, steps) in [("then", &s.then), ("else", &s.otherwise)] {
                         let mut inner = scope.clone();
@@ -249,6 +255,7 @@ impl Checker<'_> {
                         ));
                     }
                     let list_field = format!("{field}.for_each");
+                    self.holder = list_field.clone();
                     let item = self.list(&s.for_each, &list_field, scope)?;
                     let mut inner = scope.clone();
                     inner.containers.push(Container {
@@ -359,6 +366,7 @@ impl Checker<'_> {
                 ),
             ));
         }
+        self.holder = at("input");
         let referenced = self.values(&step.input, &at("input"), scope)?;
         check_literals(&card, &step.input, &referenced, field)?;
         self.resolved.push(conn.id);
@@ -479,7 +487,7 @@ impl Checker<'_> {
         self.references += 1;
         if self.references > limits::MAX_REFERENCES {
             return Err(invalid(
-                field.to_string(),
+                self.holder.clone(),
                 format!(
                     "the flow holds more than {0} references; a flow may hold at most {0} (each is copied at every run)",
                     limits::MAX_REFERENCES
