@@ -421,3 +421,78 @@ pub struct Iteration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<RunFailure>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_definition_without_logic_reads_and_writes_as_before() {
+        let legacy = json!({"name": "f", "steps": [
+            {"id": "a", "card": "x.y", "connection": "c", "input": {"k": "$.input.k"}, "on_error": {"policy": "halt"}}
+        ]});
+        let def: FlowDefinition = serde_json::from_value(legacy.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&def).unwrap(), legacy);
+    }
+
+    #[test]
+    fn card_steps_are_listed_depth_first() {
+        let card = |id: &str| json!({"id": id, "card": "x.y", "connection": "c"});
+        let def: FlowDefinition = serde_json::from_value(json!({"name": "f", "steps": [
+            card("a"),
+            {"id": "b", "if": {"exists": "$.input.x"}, "then": [card("c")], "else": [card("d")]},
+            {"id": "e", "for_each": "$.input.l", "steps": [card("f")]},
+            card("g")
+        ]}))
+        .unwrap();
+        let ids: Vec<&str> = def.card_steps().iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, vec!["a", "c", "d", "f", "g"]);
+    }
+
+    #[test]
+    fn step_runs_keep_the_card_fields_and_leave_them_out_of_logic_steps() {
+        let mut card = StepRun::new("a", StepKind::Card);
+        card.card = "x.y".into();
+        card.connection = "c1".into();
+        let v = serde_json::to_value(&card).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "attempts",
+                "calls",
+                "card",
+                "connection",
+                "duration_ms",
+                "id",
+                "input",
+                "logs",
+                "started_at",
+                "status"
+            ]
+        );
+        let mut branch = StepRun::new("b", StepKind::If);
+        branch.branch = Some(Branch::Then);
+        branch.steps = vec![card];
+        let mut each = StepRun::new("l", StepKind::ForEach);
+        each.iterations = Some(vec![Iteration {
+            index: 0,
+            item: json!({"gid": "1"}),
+            status: StepStatus::Succeeded,
+            steps: vec![branch],
+            error: None,
+        }]);
+        let v = serde_json::to_value(&each).unwrap();
+        assert_eq!(v["kind"], "for_each");
+        assert!(v.get("card").is_none() && v.get("calls").is_none() && v.get("input").is_none());
+        assert_eq!(v["iterations"][0]["steps"][0]["branch"], "then");
+        assert_eq!(v["iterations"][0]["steps"][0]["steps"][0]["card"], "x.y");
+        let back: StepRun = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            v,
+            "a record reads back as it was"
+        );
+    }
+}
