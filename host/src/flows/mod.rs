@@ -1,6 +1,9 @@
-//! Flows: named, versioned chains of cards. A step's input maps the flow's
-//! input and earlier steps' outputs to the card's input; each step has an
-//! error policy; every run is kept in the flow's execution history.
+//! Flows: named, versioned chains of cards. A card step's input maps the
+//! flow's input and earlier steps' outputs to the card's input (references
+//! and templates); if steps take a branch on a condition and for_each loops
+//! run their steps once per item; each card step and loop has an error
+//! policy; every run is kept in the flow's execution history, and a run that
+//! succeeds gives back the definition's output (docs/flows.md).
 //!
 //! [`Flows`] is the service: it keeps flows and runs through the store's
 //! [`FlowStore`], checks definitions against the catalogue and the
