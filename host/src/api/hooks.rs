@@ -50,7 +50,7 @@ pub async fn flow_endpoint(
         Started::Done(run) => Json(json!({
             "run_id": run.id,
             "status": run.status,
-            "output": run.steps.last().and_then(|s| s.output.clone()),
+            "output": run.output,
             "error": run.error,
         }))
         .into_response(),

@@ -184,7 +184,7 @@ pub(crate) async fn history(
             section.panel {
                 h2 { "Steps " span.muted { "(v" (flow.version) ")" } }
                 ol.steps {
-                    @for (i, step) in flow.definition.steps.iter().enumerate() {
+                    @for (i, step) in flow.definition.card_steps().into_iter().enumerate() {
                         @let conn = flow.connections.get(i).cloned().unwrap_or_else(|| step.connection.clone());
                         li {
                             code { (step.id) } " — " (step.card)

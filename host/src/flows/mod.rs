@@ -1,17 +1,24 @@
-//! Flows: named, versioned chains of cards. A step's input maps the flow's
-//! input and earlier steps' outputs to the card's input; each step has an
-//! error policy; every run is kept in the flow's execution history.
+//! Flows: named, versioned chains of cards. A card step's input maps the
+//! flow's input and earlier steps' outputs to the card's input (references
+//! and templates); if steps take a branch on a condition and for_each loops
+//! run their steps once per item; each card step and loop has an error
+//! policy; every run is kept in the flow's execution history, and a run that
+//! succeeds gives back the definition's output (docs/flows.md).
 //!
 //! [`Flows`] is the service: it keeps flows and runs through the store's
 //! [`FlowStore`], checks definitions against the catalogue and the
 //! connections ([`validate`]), and runs each step with the [`CardRunner`]
 //! in the background ([`engine`], [`FlowTasks`]).
 
+pub mod condition;
 pub mod engine;
 pub mod limits;
 pub mod model;
 pub mod redact;
 pub mod reference;
+pub mod shape;
+mod step_format;
+pub mod template;
 pub mod validate;
 
 use std::sync::{Arc, Mutex};
@@ -28,8 +35,8 @@ use crate::runtime::Runtime;
 use crate::store::FlowStore;
 use crate::store::Retention;
 pub use model::{
-    ErrorPolicy, Flow, FlowDefinition, FlowRun, RunFlowRequest, RunStatus, RunTrigger,
-    StepDefinition, Trigger,
+    Condition, ErrorPolicy, Flow, FlowDefinition, FlowRun, ForEachStep, IfStep, RunFlowRequest,
+    RunStatus, RunTrigger, Step, StepDefinition, Trigger,
 };
 
 /// Longest a caller may wait for a run to end.
@@ -127,16 +134,28 @@ impl Flows {
         self.inner.tasks.abort_all().await;
     }
 
-    /// Check a definition; the connection id each step resolves to, and the
-    /// one an event trigger resolves to.
+    /// Check a definition; the connection id each card step resolves to, and
+    /// the one an event trigger resolves to.
     async fn check(&self, def: &FlowDefinition) -> Result<(Vec<String>, Option<String>), AppError> {
-        let trigger_connection = crate::triggers::validate::check(
-            &self.inner.catalogue,
-            &self.inner.connections,
-            &def.trigger,
+        let inner = &self.inner;
+        let trigger_connection =
+            crate::triggers::validate::check(&inner.catalogue, &inner.connections, &def.trigger)
+                .await?;
+        let event_schema = match &def.trigger {
+            Trigger::Event { card, .. } => inner
+                .catalogue
+                .get(card)
+                .await
+                .map(|c| c.manifest().output_schema.clone()),
+            _ => None,
+        };
+        let steps = validate::check(
+            &inner.catalogue,
+            &inner.connections,
+            def,
+            event_schema.as_ref(),
         )
         .await?;
-        let steps = validate::check(&self.inner.catalogue, &self.inner.connections, def).await?;
         Ok((steps, trigger_connection))
     }
 
@@ -301,6 +320,7 @@ impl Flows {
             input: redact::redact(&start.input, None),
             steps: Vec::new(),
             error: None,
+            output: None,
         };
         self.inner.store.put_run(&run).await?;
         let run_id = run.id.clone();
@@ -347,6 +367,7 @@ impl Flows {
             input: serde_json::json!({}),
             steps: Vec::new(),
             error: Some(error),
+            output: None,
         };
         self.inner.store.put_run(&run).await?;
         self.inner

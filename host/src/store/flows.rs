@@ -250,6 +250,7 @@ mod tests {
             input: serde_json::json!({}),
             steps: Vec::new(),
             error: None,
+            output: None,
         }
     }
 

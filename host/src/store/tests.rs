@@ -49,9 +49,7 @@ pub(crate) fn flow(name: &str) -> Flow {
         updated_at: now,
         definition: FlowDefinition {
             name: name.into(),
-            description: String::new(),
-            trigger: Default::default(),
-            steps: Vec::new(),
+            ..FlowDefinition::default()
         },
         connections: Vec::new(),
         trigger_connection: None,

@@ -79,12 +79,12 @@ pub async fn check(
             if limits::depth(&input) > limits::MAX_DEPTH {
                 return Err(invalid("trigger.input", "the input is nested too deeply"));
             }
-            let mut references = Vec::new();
-            crate::flows::reference::references_in(&input, "", &mut references);
-            if let Some((at, r)) = references.first() {
+            let mut dynamic = Vec::new();
+            crate::flows::reference::dynamic_in(&input, "", &mut dynamic);
+            if let Some((at, _)) = dynamic.first() {
                 return Err(invalid(
                     &format!("trigger.input.{at}"),
-                    format!("{r} is a reference; a trigger's input holds literals only"),
+                    "a trigger's input holds literals only: no references or templates (nothing has run yet)",
                 ));
             }
             loaded.input_schema().check(&input).map_err(|v| {

@@ -7,6 +7,7 @@ mod common;
 mod cross_connector;
 mod history;
 mod limits;
+mod logic;
 mod offboarding;
 mod policies;
 mod triggers;

@@ -17,7 +17,8 @@ fn read_me(connection: &str, trigger: Value) -> Value {
         "steps": [
             {"id": "me", "card": "asana.read-user", "connection": connection,
              "input": {"user": "$.input.user"}}
-        ]
+        ],
+        "output": {"gid": "$.steps.me.output.gid", "greeting": "Hello {{$.steps.me.output.name}}"}
     })
 }
 
@@ -213,6 +214,11 @@ async fn an_endpoint_runs_its_flow_with_the_right_secret_only() {
     let done: Value = r.json().await.unwrap();
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["output"]["gid"], seed::ME_GID, "{done}");
+    assert_eq!(
+        done["output"]["greeting"],
+        format!("Hello {}", seed::ME_NAME),
+        "{done}"
+    );
 
     let r = call("not-the-secret", json!({"user": "me"}))
         .send()
