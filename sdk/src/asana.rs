@@ -672,7 +672,10 @@ fn with_query(mut request: Request, query: &[(&str, &str)]) -> Request {
 fn decode<T: DeserializeOwned>(response: &Response) -> Result<T, AsanaError> {
     serde_json::from_slice(&response.body).map_err(|e| AsanaError {
         status: response.status,
-        messages: vec![format!("Asana's answer could not be read: {e}")],
+        messages: vec![format!(
+            "Asana's answer could not be read: {}",
+            response.why_not_json(&e)
+        )],
         field: None,
         phrase: None,
         capability: None,

@@ -609,7 +609,10 @@ fn decode<T: DeserializeOwned>(response: &Response) -> Result<T, GitHubError> {
     serde_json::from_slice(&response.body).map_err(|e| {
         GitHubErrorDetails {
             status: response.status,
-            message: Some(format!("GitHub's answer could not be read: {e}")),
+            message: Some(format!(
+                "GitHub's answer could not be read: {}",
+                response.why_not_json(&e)
+            )),
             undecodable: true,
             ..GitHubErrorDetails::default()
         }

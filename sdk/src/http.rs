@@ -214,10 +214,28 @@ impl Response {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, CardError> {
         serde_json::from_slice(&self.body).map_err(|e| {
             CardError::provider(format!(
-                "the provider's answer (HTTP {}) is not the JSON expected: {e}",
-                self.status
+                "the provider's answer (HTTP {}) is not the JSON expected: {}",
+                self.status,
+                self.why_not_json(&e)
             ))
         })
+    }
+
+    /// Why the body did not decode, for an error message: the decoder's
+    /// error, led by the content type when that does not say JSON (an HTML
+    /// page from a proxy or a maintenance screen, say). A JSON body with
+    /// another content type still decodes: this only words the failure.
+    pub(crate) fn why_not_json(&self, e: &serde_json::Error) -> String {
+        if self.is_json() {
+            return e.to_string();
+        }
+        match self.header("content-type").map(str::trim) {
+            Some(ct) if !ct.is_empty() => {
+                let essence = ct.split(';').next().unwrap_or(ct).trim();
+                format!("it is {essence}, not JSON ({e})")
+            }
+            _ => format!("it has no content type and is not JSON ({e})"),
+        }
     }
 
     /// The body as text (invalid UTF-8 replaced).
@@ -274,9 +292,36 @@ mod tests {
         assert_eq!(r.json::<serde_json::Value>().unwrap()["x"], 2);
         let bad = Response::new(200, vec![], "nope");
         assert!(!bad.is_json());
-        assert_eq!(
-            bad.json::<serde_json::Value>().unwrap_err().kind,
-            crate::ErrorKind::Provider
+        let e = bad.json::<serde_json::Value>().unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Provider);
+        assert!(e.message.contains("no content type"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_named_by_its_content_type() {
+        let page = Response::new(
+            200,
+            vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            "<html><body>Service Unavailable</body></html>",
         );
+        let e = page.json::<serde_json::Value>().unwrap_err();
+        assert!(
+            e.message.contains("it is text/html, not JSON"),
+            "{}",
+            e.message
+        );
+        let cut = Response::new(
+            200,
+            vec![("content-type".into(), "application/json".into())],
+            r#"{"data": "#,
+        );
+        let e = cut.json::<serde_json::Value>().unwrap_err();
+        assert!(!e.message.contains("not JSON ("), "{}", e.message);
+        let mislabelled = Response::new(
+            200,
+            vec![("content-type".into(), "text/plain".into())],
+            "[1]",
+        );
+        assert_eq!(mislabelled.json::<Vec<u8>>().unwrap(), vec![1]);
     }
 }
