@@ -409,7 +409,7 @@ impl HttpCapability {
         if let Some(body) = body {
             builder = builder.body(body.clone());
         }
-        builder.send().await.map_err(|e| transport_error(&e))
+        builder.send().await.map_err(|e| transport_error(&e, url))
     }
 
     async fn read(
@@ -424,6 +424,7 @@ impl HttpCapability {
             .filter(|(name, _)| *name != reqwest::header::SET_COOKIE)
             .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
             .collect();
+        let url = response.url().clone();
         let limit = self.limits.max_response_bytes;
         if response
             .content_length()
@@ -440,7 +441,7 @@ impl HttpCapability {
             let chunk = tokio::time::timeout(remaining, response.chunk())
                 .await
                 .map_err(|_| HttpError::Timeout)?
-                .map_err(|e| transport_error(&e))?;
+                .map_err(|e| transport_error(&e, &url))?;
             let Some(chunk) = chunk else { break };
             if body.len() + chunk.len() > limit {
                 return Err(HttpError::TooLarge(limit as u64));
@@ -599,8 +600,10 @@ fn credential_error(e: CredentialError) -> HttpError {
     }
 }
 
-/// A transport error without the URL's query (it may carry personal data).
-fn transport_error(e: &reqwest::Error) -> HttpError {
+/// A transport error without the URL's query (it may carry personal data),
+/// naming the host of `url`, the request's (an error met while reading a
+/// body carries no URL of its own).
+fn transport_error(e: &reqwest::Error, url: &url::Url) -> HttpError {
     if e.is_timeout() {
         return HttpError::Timeout;
     }
@@ -613,7 +616,11 @@ fn transport_error(e: &reqwest::Error) -> HttpError {
     } else {
         "the request to the provider failed"
     };
-    let host = e.url().and_then(|u| u.host_str()).unwrap_or("the provider");
+    let host = e
+        .url()
+        .and_then(|u| u.host_str())
+        .or(url.host_str())
+        .unwrap_or("the provider");
     HttpError::Transport(format!("{what} ({host})"))
 }
 
