@@ -2,10 +2,12 @@
 //! runs to a `cardhost serve` child at the same time; the child is killed
 //! with SIGKILL at a random moment and started again on the same data dir.
 //! Every write the API acknowledged (2xx) must be there afterwards, whole:
-//! checked in the stopped data dir (secrets unsealed with the master key,
-//! every flow version present) and through the restarted host (each
-//! connection's token proven at the fake Asana by its `test` endpoint, flow
-//! versions, runs `interrupted` or finished, `damaged_records` 0).
+//! checked in the stopped data dir (no flow version, nickname or run index
+//! entry without its record; secrets unsealed with the master key to the
+//! tokens the client sent; every flow version present) and through the
+//! restarted host (each connection's tokens proven at the fake Asana by its
+//! `test` endpoint, flows at their acknowledged version, runs `interrupted`
+//! or finished, `damaged_records` 0).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,6 +51,8 @@ struct Ledger {
     /// already showed it ended.
     runs: Vec<(String, String, bool)>,
     acknowledged: u64,
+    /// Flows a run was asked of since the last check.
+    run_flows: HashSet<String>,
     /// Acknowledged flow updates.
     flow_updates: u64,
     /// Acknowledged runs a restart found `interrupted`.
@@ -237,6 +241,7 @@ async fn client(
         } else {
             let flow_id = &flows[rng.gen_range(0..flows.len())];
             let path = format!("/flows/{flow_id}/runs");
+            ledger.lock().unwrap().run_flows.insert(flow_id.clone());
             let req = json!({"input": {}, "wait": false});
             let Some((status, body)) = api.send(reqwest::Method::POST, &path, &req).await else {
                 return;
@@ -251,11 +256,54 @@ async fn client(
     }
 }
 
+/// The records of the stopped data dir that point at others, read raw from
+/// sled (the layout in `cardhost::store`'s doc): no flow version without
+/// its flow, no nickname without its connection, no run index entry
+/// without its run. Returns what is wrong.
+fn check_references(dir: &std::path::Path) -> Vec<String> {
+    use cardhost::store::{connections, flows};
+    let mut broken = Vec::new();
+    let db = sled::open(dir.join(cardhost::store::DB_DIR_NAME)).expect("the sled database opens");
+    let tree = |name: &str| db.open_tree(name).expect("a tree");
+    let (flow_tree, versions) = (tree(flows::FLOWS_TREE), tree(flows::VERSIONS_TREE));
+    for key in versions.iter().keys() {
+        let key = key.expect("a version key");
+        let id = key.rsplit(|b| *b == b'/').nth(1).unwrap_or_default();
+        if !flow_tree.contains_key(id).expect("a read") {
+            broken.push(format!(
+                "a version without its flow: {}",
+                String::from_utf8_lossy(&key)
+            ));
+        }
+    }
+    let (conn_tree, nicknames) = (tree(connections::TREE), tree(connections::NICKNAME_TREE));
+    for entry in nicknames.iter() {
+        let (nickname, id) = entry.expect("a nickname entry");
+        if !conn_tree.contains_key(&id).expect("a read") {
+            broken.push(format!(
+                "a nickname without its connection: {}",
+                String::from_utf8_lossy(&nickname)
+            ));
+        }
+    }
+    let (runs, index) = (tree(flows::RUNS_TREE), tree(flows::RUN_INDEX_TREE));
+    for entry in index.iter() {
+        let (run_id, key) = entry.expect("a run index entry");
+        if !runs.contains_key(&key).expect("a read") {
+            broken.push(format!(
+                "a run index entry without its run: {}",
+                String::from_utf8_lossy(&run_id)
+            ));
+        }
+    }
+    broken
+}
+
 /// Check the stopped data dir: it opens, every connection has its secrets
 /// and they unseal to the tokens its client sent, every flow has all its
 /// versions, every acknowledged write is there. Returns what is wrong.
 fn check_stopped_store(dir: &std::path::Path, ledger: &Ledger) -> Vec<String> {
-    let mut lost = Vec::new();
+    let mut lost = check_references(dir);
     let store = cardhost::store::Store::open(dir, Some(&master_key()))
         .unwrap_or_else(|e| panic!("the store of the killed host opens: {e}"));
     let stored = store.list_connections().expect("connections list");
@@ -384,12 +432,24 @@ async fn check_restarted(
             }
         }
     }
+    let (status, list) = serve.get("/flows").await;
+    assert_eq!(status, 200, "{list}");
+    let versions: HashMap<&str, u32> = list["data"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap(),
+                f["version"].as_u64().unwrap() as u32,
+            )
+        })
+        .collect();
     for (id, state) in ledger.flows.iter_mut() {
-        let (status, flow) = serve.get(&format!("/flows/{id}")).await;
-        let version = flow["version"].as_u64().map(|v| v as u32);
-        if status != 200 || (version != Some(state.acked) && version != state.pending) {
+        let version = versions.get(id.as_str()).copied();
+        if version != Some(state.acked) && version != state.pending {
             lost.push(format!(
-                "acknowledged flow {id} v{}: {status} {flow}",
+                "acknowledged flow {id} v{}: {version:?}",
                 state.acked
             ));
             continue;
@@ -399,6 +459,9 @@ async fn check_restarted(
             acked: version.unwrap(),
             pending: None,
         };
+    }
+    // Runs started since the last check, acknowledged or not.
+    for id in std::mem::take(&mut ledger.run_flows) {
         let (status, runs) = serve.get(&format!("/flows/{id}/runs?limit=100")).await;
         assert_eq!(status, 200, "{runs}");
         for run in runs["data"].as_array().expect("runs") {
