@@ -45,8 +45,12 @@ struct FlowState {
 struct Ledger {
     /// By nickname.
     connections: HashMap<String, ConnAttempt>,
+    /// Ids of the acknowledged connections.
+    acked_connections: Vec<String>,
     /// By flow id.
     flows: HashMap<String, FlowState>,
+    /// Ids of the acknowledged flows.
+    flow_ids: Vec<String>,
     /// (flow id, run id) of each acknowledged run, with whether a restart
     /// already showed it ended.
     runs: Vec<(String, String, bool)>,
@@ -59,13 +63,9 @@ struct Ledger {
     interrupted: u64,
 }
 
-impl Ledger {
-    fn acked_connection_ids(&self) -> Vec<String> {
-        self.connections
-            .values()
-            .filter_map(|c| c.id.clone())
-            .collect()
-    }
+/// A random element of `items`, if any.
+fn pick(items: &[String], rng: &mut StdRng) -> Option<String> {
+    (!items.is_empty()).then(|| items[rng.gen_range(0..items.len())].clone())
 }
 
 type Shared = Arc<Mutex<Ledger>>;
@@ -152,14 +152,14 @@ async fn client(
     let mut own_flows: Vec<String> = Vec::new();
     for k in 0.. {
         let op = rng.gen_range(0..10);
-        let (connections, flows) = {
+        let (connection, flow) = {
             let l = ledger.lock().unwrap();
             (
-                l.acked_connection_ids(),
-                l.flows.keys().cloned().collect::<Vec<_>>(),
+                pick(&l.acked_connections, &mut rng),
+                pick(&l.flow_ids, &mut rng),
             )
         };
-        if op < 3 || connections.is_empty() {
+        let Some(conn) = connection.filter(|_| op >= 3) else {
             let nickname = format!("r{round}-c{id}-{k}");
             let token = format!("resilience-pat-{seed}-{round}-{id}-{k}");
             let sat = format!("resilience-sat-{seed}-{round}-{id}-{k}");
@@ -186,12 +186,14 @@ async fn client(
                 .unwrap_or_else(|| panic!("a created connection has an id: {body}"))
                 .to_string();
             let mut l = ledger.lock().unwrap();
-            l.connections.get_mut(&nickname).unwrap().id = Some(conn_id);
+            l.connections.get_mut(&nickname).unwrap().id = Some(conn_id.clone());
+            l.acked_connections.push(conn_id);
             l.acknowledged += 1;
             kill.on_ack();
-        } else if op < 5 || flows.is_empty() {
-            let conn = &connections[rng.gen_range(0..connections.len())];
-            let def = flow_definition(&format!("r{round} c{id} #{k}"), conn);
+            continue;
+        };
+        let Some(flow_id) = flow.filter(|_| op >= 5) else {
+            let def = flow_definition(&format!("r{round} c{id} #{k}"), &conn);
             let Some((status, body)) = api.send(reqwest::Method::POST, "/flows", &def).await else {
                 return;
             };
@@ -199,6 +201,7 @@ async fn client(
             let flow_id = body["id"].as_str().expect("a flow id").to_string();
             let version = body["version"].as_u64().expect("a flow version") as u32;
             let mut l = ledger.lock().unwrap();
+            l.flow_ids.push(flow_id.clone());
             l.flows.insert(
                 flow_id.clone(),
                 FlowState {
@@ -209,10 +212,11 @@ async fn client(
             l.acknowledged += 1;
             kill.on_ack();
             own_flows.push(flow_id);
-        } else if op < 7 && !own_flows.is_empty() {
+            continue;
+        };
+        if op < 7 && !own_flows.is_empty() {
             let flow_id = own_flows[rng.gen_range(0..own_flows.len())].clone();
-            let conn = &connections[rng.gen_range(0..connections.len())];
-            let def = flow_definition(&format!("r{round} c{id} #{k} (updated)"), conn);
+            let def = flow_definition(&format!("r{round} c{id} #{k} (updated)"), &conn);
             {
                 let mut l = ledger.lock().unwrap();
                 let f = l.flows.get_mut(&flow_id).unwrap();
@@ -239,7 +243,6 @@ async fn client(
             l.flow_updates += 1;
             kill.on_ack();
         } else {
-            let flow_id = &flows[rng.gen_range(0..flows.len())];
             let path = format!("/flows/{flow_id}/runs");
             ledger.lock().unwrap().run_flows.insert(flow_id.clone());
             let req = json!({"input": {}, "wait": false});
@@ -555,7 +558,7 @@ async fn crash_rounds_lose_no_acknowledged_write() {
          created, {} flow updates, {} runs started: {} of them interrupted by a kill); writes lost: 0",
         started.elapsed().as_secs_f64(),
         l.acknowledged,
-        l.acked_connection_ids().len(),
+        l.acked_connections.len(),
         l.flows.len(),
         l.flow_updates,
         l.runs.len(),

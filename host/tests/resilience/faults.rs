@@ -265,6 +265,13 @@ impl Faulty {
                 "CARDHOST_RUN_TIMEOUT_SECS",
                 RUN_TIMEOUT.as_secs().to_string(),
             ),
+            // A fixed mmap threshold: glibc otherwise raises it after the first
+            // large free, and then keeps freed 8 MiB response buffers resident
+            // for reuse, which the memory comparison would read as growth.
+            (
+                "GLIBC_TUNABLES",
+                "glibc.malloc.mmap_threshold=131072".to_string(),
+            ),
         ]
         .map(|(k, v)| (k.to_string(), v));
         let serve = Serve::start(&tmp.path().join("data"), &env).await;
@@ -428,13 +435,36 @@ async fn a_thousand_faulty_runs_leak_no_descriptors_or_memory() {
     let runs = crate::env_number("CARDHOST_FAULT_RUNS", 1000);
     let seed = crate::seed("a_thousand_faulty_runs_leak_no_descriptors_or_memory");
     let host = Arc::new(Faulty::start().await);
-    // Warm-up: every path once and then a mix, so that pools, caches and
-    // the allocator reach their steady size before the baseline.
+    // Warm-up: every path once, then the runs that need most memory (a
+    // body buffered up to the 8 MiB cap) 8 at a time, then 300 mixed runs,
+    // so that pools, caches and the allocator reach their steady size; the
+    // baseline is the highest of three samples taken 100 runs apart. With
+    // glibc's own moving mmap threshold, freed 8 MiB buffers stayed resident
+    // or not by chance and the same 1,000 runs measured -12 % to +28 %; with
+    // the threshold fixed (see `Faulty::start`) samples agree within 0.5 %,
+    // so a growth over 5 % (about 5 KB a run over 1,000) is the host's own.
     for fault in FAULTS {
         host.fault_error(fault).await;
     }
-    mixed_runs(&host, 100, 8, seed.wrapping_add(1)).await;
-    let (fds_before, rss_before) = settled(&host).await;
+    for _ in 0..3 {
+        let burst: Vec<_> = (0..8)
+            .map(|_| {
+                let host = host.clone();
+                tokio::spawn(async move { host.fault_error("fault-huge").await })
+            })
+            .collect();
+        for run in burst {
+            run.await.expect("a huge run ends");
+        }
+    }
+    let mut samples = Vec::new();
+    for i in 0..3 {
+        mixed_runs(&host, 100, 8, seed.wrapping_add(1 + i)).await;
+        samples.push(settled(&host).await);
+    }
+    let fds_before = samples.last().unwrap().0;
+    let rss_before = samples.iter().map(|s| s.1).max().unwrap();
+    eprintln!("warm-up samples (fds, VmRSS KiB): {samples:?}");
     let started = Instant::now();
     mixed_runs(&host, runs, 8, seed).await;
     let took = started.elapsed();
@@ -449,7 +479,7 @@ async fn a_thousand_faulty_runs_leak_no_descriptors_or_memory() {
         "descriptors leaked: {fds_before} -> {fds_after}"
     );
     assert!(
-        rss_after <= rss_before + rss_before / 10,
-        "resident memory grew more than 10 %: {rss_before} KiB -> {rss_after} KiB"
+        rss_after <= rss_before + rss_before / 20,
+        "resident memory grew more than 5 %: {rss_before} KiB -> {rss_after} KiB"
     );
 }
