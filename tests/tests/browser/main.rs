@@ -3,16 +3,16 @@
 //! on loopback; plus the console's sign-in, CSRF and header checks over
 //! plain HTTP, and a rebound name that must get nothing.
 
+mod chromium;
 #[path = "../common/mod.rs"]
 mod common;
-mod webdriver;
 
 mod forms;
 mod pages;
 mod rebinding;
 
+use chromium::Browser;
 use common::Host;
-use webdriver::Browser;
 
 /// Sign in through the login page; ends on the Connections page.
 pub async fn sign_in(b: &Browser, host: &Host) {
