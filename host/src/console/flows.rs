@@ -1,6 +1,7 @@
-//! The Flow runs pages: the flows, a flow's execution history (newest
-//! first), and one run with each step's status, duration, HTTP calls and
-//! output. Read-only: flows are built and run over the REST API.
+//! The Flows pages: the flows, a flow's page (its steps, its definition and
+//! its execution history, newest first), and one run with each step's
+//! status, duration, HTTP calls and output. Flows are built, changed and
+//! test-run in the builder ([`super::builder`]) or over the REST API.
 
 use std::collections::HashMap;
 
@@ -21,11 +22,11 @@ use crate::flows::{FlowRun, RunStatus};
 /// Runs shown per page of a flow's history.
 const PAGE: usize = 25;
 
-fn flow_url(id: &str) -> String {
+pub(crate) fn flow_url(id: &str) -> String {
     format!("/console/flows/{id}")
 }
 
-fn run_badge(status: RunStatus) -> Markup {
+pub(crate) fn run_badge(status: RunStatus) -> Markup {
     let (class, label) = match status {
         RunStatus::Running => ("badge pending", "Running"),
         RunStatus::Succeeded => ("badge healthy", "Succeeded"),
@@ -45,7 +46,7 @@ fn step_badge(status: StepStatus) -> Markup {
 }
 
 /// Connection nicknames by id, to show instead of ids.
-fn nicknames(console: &Console) -> HashMap<String, String> {
+pub(crate) fn nicknames(console: &Console) -> HashMap<String, String> {
     console
         .app
         .connections
@@ -63,7 +64,7 @@ pub(crate) async fn list(
 ) -> Response {
     let flows = match console.app.flows.list() {
         Ok(f) => f,
-        Err(e) => return error_page(&ctx, Nav::Flows, "Flow runs", &e),
+        Err(e) => return error_page(&ctx, Nav::Flows, "Flows", &e),
     };
     let last_runs: Vec<Option<FlowRun>> = flows
         .iter()
@@ -79,14 +80,15 @@ pub(crate) async fn list(
     let body = html! {
         div.page-head {
             div {
-                h1 { "Flow runs" }
-                p.muted { "Every flow's execution history: each step's status, duration, HTTP calls and output." }
+                h1 { "Flows" }
+                p.muted { "Flows chain cards. Build one here, then follow its runs: each step's status, duration, HTTP calls and output." }
             }
+            a.button.primary #new-flow href="/console/flows/new" { "New flow" }
         }
         @if flows.is_empty() {
             section.panel.empty {
                 h2 { "No flows yet" }
-                p { "Flows chain cards. Create one with " code { "POST /api/v1/flows" } "; its runs show here." }
+                p { "Build one with " a href="/console/flows/new" { "New flow" } ", or create one with " code { "POST /api/v1/flows" } "; its runs show here." }
             }
         } @else {
             table.list #flows {
@@ -117,7 +119,7 @@ pub(crate) async fn list(
     };
     html(
         StatusCode::OK,
-        render(&Page::new("Flow runs", Nav::Flows), Some(&ctx), body),
+        render(&Page::new("Flows", Nav::Flows), Some(&ctx), body),
     )
 }
 
@@ -140,17 +142,18 @@ pub(crate) async fn history(
     };
     let (runs, next) = match console.app.flows.runs(&id, PAGE, q.after.as_deref()) {
         Ok(page) => page,
-        Err(e) => return error_page(&ctx, Nav::Flows, "Flow runs", &e),
+        Err(e) => return error_page(&ctx, Nav::Flows, "Flows", &e),
     };
     let names = nicknames(&console);
     let url = flow_url(&flow.id);
     let body = html! {
         div.page-head {
             div {
-                p.crumbs { a href="/console/flows" { "Flow runs" } " / " (flow.definition.name) }
-                h1 { (flow.definition.name) }
+                p.crumbs { a href="/console/flows" { "Flows" } " / " (flow.definition.name) }
+                h1 #flow-title { (flow.definition.name) }
                 @if !flow.definition.description.is_empty() { p.muted { (flow.definition.description) } }
             }
+            a.button.primary #edit-flow href={(url) "/edit"} { "Edit in the builder" }
         }
         div.columns {
             section.panel {
@@ -190,6 +193,10 @@ pub(crate) async fn history(
                         }
                     }
                 }
+                details #definition-json {
+                    summary { "Definition (JSON)" }
+                    pre { (serde_json::to_string_pretty(&flow.definition).unwrap_or_default()) }
+                }
             }
         }
     };
@@ -223,7 +230,7 @@ pub(crate) async fn run(
         div.page-head {
             div {
                 p.crumbs {
-                    a href="/console/flows" { "Flow runs" } " / "
+                    a href="/console/flows" { "Flows" } " / "
                     a href=(flow_url(&flow.id)) { (flow.definition.name) } " / run"
                 }
                 h1 { "Run of " (flow.definition.name) " " (run_badge(run.status)) }
@@ -246,6 +253,19 @@ pub(crate) async fn run(
             h2 { "Input" }
             pre { (pretty(&run.input)) }
         }
+        (run_steps(&run, &names))
+    };
+    html(
+        StatusCode::OK,
+        render(&Page::new("Flow run", Nav::Flows), Some(&ctx), body),
+    )
+}
+
+/// Each step of a run: status, connection, time, error, output, input,
+/// HTTP calls and logs (the run page and the builder's test run).
+pub(crate) fn run_steps(run: &FlowRun, names: &HashMap<String, String>) -> Markup {
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    html! {
         @for (i, step) in run.steps.iter().enumerate() {
             section.panel.step id={"step-" (step.id)} {
                 h2 {
@@ -275,9 +295,5 @@ pub(crate) async fn run(
         @if run.steps.is_empty() {
             section.panel { p.muted { "No step has run yet." } }
         }
-    };
-    html(
-        StatusCode::OK,
-        render(&Page::new("Flow run", Nav::Flows), Some(&ctx), body),
-    )
+    }
 }

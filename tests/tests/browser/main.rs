@@ -1,12 +1,13 @@
 //! The web console in a real browser: Debian's Chromium, headless, driven
 //! over WebDriver (chromedriver), against the real host and the fake Asana
 //! on loopback; plus the console's sign-in, CSRF and header checks over
-//! plain HTTP, and a rebound name that must get nothing.
+//! plain HTTP, a rebound name that must get nothing, and the flow builder.
 
 mod chromium;
 #[path = "../common/mod.rs"]
 mod common;
 
+mod builder;
 mod forms;
 mod pages;
 mod rebinding;
