@@ -16,6 +16,7 @@ use crate::oauth::OAuthHttp;
 use crate::runtime::catalogue::Catalogue;
 use crate::runtime::Runtime;
 use crate::store::Store;
+use crate::triggers::Triggers;
 
 /// Everything the host runs on.
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub struct App {
     pub runner: CardRunner,
     /// Flows and their runs.
     pub flows: Flows,
+    /// What starts flows: schedules, endpoints and provider events.
+    pub triggers: Triggers,
 }
 
 /// The built-in connectors and those installed in the store. An installed
@@ -94,6 +97,7 @@ impl App {
             catalogue.clone(),
             connections.clone(),
         );
+        let trigger_http = runtime.http().clone();
         let flows = Flows::new(
             store.flows(),
             runtime.clone(),
@@ -110,6 +114,14 @@ impl App {
                 "flow runs cut short by the last stop are marked interrupted"
             );
         }
+        let triggers = Triggers::new(
+            store.triggers(),
+            flows.clone(),
+            runner.clone(),
+            connections.clone(),
+            trigger_http,
+            &settings.public_url,
+        );
         Ok(App {
             settings,
             store,
@@ -119,12 +131,22 @@ impl App {
             connections,
             runner,
             flows,
+            triggers,
         })
     }
 
-    /// Stop background work: flow runs in progress are aborted (and marked
+    /// Start the background work that needs the host serving: schedules,
+    /// the runs of acknowledged events, and the reconciliation of event
+    /// subscriptions (whose handshake reaches the host over HTTP).
+    pub fn start_background(&self) {
+        self.triggers.start_background();
+    }
+
+    /// Stop background work: triggers stop firing (acknowledged events stay
+    /// in the inbox), flow runs in progress are aborted (and marked
     /// `interrupted` at the next start).
     pub async fn shutdown(&self) {
+        self.triggers.shutdown().await;
         self.flows.shutdown().await;
     }
 }

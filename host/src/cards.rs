@@ -206,3 +206,26 @@ impl CardRunner {
         })
     }
 }
+
+impl CardRunner {
+    /// TEMPORARY until the contract branch merges.
+    pub async fn subscription(
+        &self,
+        _card_id: &str,
+        _connection: &str,
+        _input: &Value,
+    ) -> Result<Value, AppError> {
+        Err(AppError::new(Kind::Internal, "todo", "todo"))
+    }
+
+    /// TEMPORARY until the contract branch merges.
+    pub async fn on_event(
+        &self,
+        _card_id: &str,
+        _connection: &str,
+        _input: &Value,
+        _event: &Value,
+    ) -> Result<CardRun, AppError> {
+        Err(AppError::new(Kind::Internal, "todo", "todo"))
+    }
+}

@@ -21,3 +21,4 @@ pub mod oauth;
 pub mod runtime;
 pub mod schemas;
 pub mod store;
+pub mod triggers;

@@ -71,7 +71,7 @@ pub async fn delete(State(app): State<App>, Path(card): Path<String>) -> ApiResu
         .flows
         .list()?
         .into_iter()
-        .filter(|f| f.definition.steps.iter().any(|s| s.card == card))
+        .filter(|f| f.definition.card_steps().iter().any(|s| s.card == card))
         .map(|f| format!("{} ({})", f.id, f.definition.name))
         .collect();
     if !users.is_empty() {

@@ -1,5 +1,6 @@
 //! `/api/v1/flows`: create, list, get, update (a new version), delete, run,
-//! and the execution history.
+//! the execution history, and the trigger: enable, disable, a new endpoint
+//! secret. A flow is shown with its trigger's state (`trigger_status`).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -10,20 +11,31 @@ use serde_json::{json, Value};
 
 use super::json::{ApiResult, Body};
 use crate::app::App;
-use crate::flows::{FlowDefinition, RunFlowRequest, Started};
+use crate::error::AppError;
+use crate::flows::{Flow, FlowDefinition, RunFlowRequest, Started};
+
+/// A flow as the API shows it: the stored flow and its trigger's state.
+fn view(app: &App, flow: &Flow) -> Result<Value, AppError> {
+    let mut value = json!(flow);
+    value["trigger_status"] = json!(app.triggers.status(flow)?);
+    Ok(value)
+}
 
 pub async fn create(
     State(app): State<App>,
     Body(def): Body<FlowDefinition>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(json!(app.flows.create(def).await?)),
-    ))
+    let flow = app.flows.create(def).await?;
+    Ok((StatusCode::CREATED, Json(view(&app, &flow)?)))
 }
 
 pub async fn list(State(app): State<App>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "data": app.flows.list()? })))
+    let flows = app.flows.list()?;
+    let data = flows
+        .iter()
+        .map(|f| view(&app, f))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(json!({ "data": data })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -41,7 +53,7 @@ pub async fn get_one(
         Some(v) => app.flows.get_version(&id, v)?,
         None => app.flows.get(&id)?,
     };
-    Ok(Json(json!(flow)))
+    Ok(Json(view(&app, &flow)?))
 }
 
 pub async fn update(
@@ -49,12 +61,37 @@ pub async fn update(
     Path(id): Path<String>,
     Body(def): Body<FlowDefinition>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(app.flows.update(&id, def).await?)))
+    let flow = app.triggers.update_flow(&id, def).await?;
+    Ok(Json(view(&app, &flow)?))
 }
 
-pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    app.flows.delete(&id).await?;
-    Ok(StatusCode::NO_CONTENT)
+/// 204, or 200 with the warnings when an event trigger's webhook could not
+/// be deleted at the provider (the flow is deleted all the same).
+pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Response> {
+    let warnings = app.triggers.delete_flow(&id).await?;
+    Ok(if warnings.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        Json(json!({ "deleted": true, "warnings": warnings })).into_response()
+    })
+}
+
+/// `POST /flows/{id}/enable`: the trigger's state, and a webhook trigger's
+/// secret the first time (shown this once).
+pub async fn enable(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(app.triggers.enable(&id).await?)))
+}
+
+pub async fn disable(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(app.triggers.disable(&id).await?)))
+}
+
+/// `POST /flows/{id}/secret`: a new endpoint secret (the old one stops working).
+pub async fn rotate_secret(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(app.triggers.rotate_secret(&id).await?)))
 }
 
 pub async fn run(

@@ -1,6 +1,8 @@
 //! The REST API (axum): connectors, connections and their lifecycle, org
-//! settings, the card catalogue and card runs under `/api/v1` (API key
-//! required), the public OAuth callback, and `/healthz`. Every request, the
+//! settings, the card catalogue, card runs, flows and their triggers under
+//! `/api/v1` (API key required), the public OAuth callback, the public hooks
+//! (a flow's endpoint and provider deliveries, each checked against its own
+//! secret), and `/healthz`. Every request, the
 //! console's included, first passes the [`guard`] (its `Host`, and for state
 //! changes its origin).
 
@@ -11,6 +13,7 @@ mod connections;
 pub mod connectors;
 mod flows;
 pub mod guard;
+mod hooks;
 pub mod json;
 mod settings;
 pub mod throttle;
@@ -74,6 +77,9 @@ pub fn router(app: App) -> Router {
         )
         .route("/flows/{id}/runs", get(flows::runs).post(flows::run))
         .route("/flows/{id}/runs/{run}", get(flows::run_one))
+        .route("/flows/{id}/enable", post(flows::enable))
+        .route("/flows/{id}/disable", post(flows::disable))
+        .route("/flows/{id}/secret", post(flows::rotate_secret))
         .layer(middleware::from_fn_with_state(
             gate.clone(),
             auth::require_key,
@@ -81,6 +87,11 @@ pub fn router(app: App) -> Router {
     Router::new()
         .nest("/api/v1", v1)
         .route("/oauth/callback", get(callback::callback))
+        .route("/hooks/flows/{id}", post(hooks::flow_endpoint))
+        .route(
+            "/hooks/events/{subscription}",
+            post(hooks::provider_delivery),
+        )
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .with_state(app.clone())

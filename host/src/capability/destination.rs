@@ -7,7 +7,8 @@ use url::Url;
 /// Resolve what the card asked for into the URL the host will call.
 ///
 /// A path starting with `/` is joined to the API base and may not leave it
-/// (no `..`, `.`, `//` or backslash, also when percent-encoded). A full URL
+/// (no `..`, `.`, `//` or backslash, also when percent-encoded, once or
+/// more). A full URL
 /// must be https on one of the connector's allowed hosts; plain http is only
 /// allowed to loopback and only when the API base itself is on loopback.
 pub fn resolve(
@@ -39,18 +40,15 @@ fn relative(connector: &Connector, path: &str) -> Result<Url, String> {
     if path_part.starts_with("//") || path_part.contains('\\') {
         return Err(format!("path {path_part:?} is not a plain path"));
     }
-    for segment in path_part.split('/') {
-        let decoded = percent_decode(segment).to_ascii_lowercase();
-        if decoded == ".." || decoded == "." || decoded.contains('/') || decoded.contains('\\') {
-            return Err(format!("path {path_part:?} leaves the API base"));
-        }
+    if !plain_segments(path_part) {
+        return Err(format!("path {path_part:?} leaves the API base"));
     }
     let mut url = connector
         .api_base
         .join(&path_part[1..])
         .map_err(|_| format!("path {path_part:?} is not valid"))?;
     url.set_query(query_part);
-    if !url.path().starts_with(connector.api_base.path()) {
+    if !url.path().starts_with(connector.api_base.path()) || !plain_segments(url.path()) {
         return Err(format!("path {path_part:?} leaves the API base"));
     }
     Ok(url)
@@ -85,6 +83,30 @@ fn check_allowed(connector: &Connector, url: &Url) -> Result<(), String> {
             connector.name
         ))
     }
+}
+
+/// Whether no segment of `path`, however often decoded, is `.` or `..` or
+/// hides a slash or a backslash.
+fn plain_segments(path: &str) -> bool {
+    path.split('/').all(|segment| {
+        let decoded = fully_decoded(segment);
+        decoded != ".." && decoded != "." && !decoded.contains(['/', '\\'])
+    })
+}
+
+/// A segment percent-decoded until it no longer changes (at most three
+/// times), so that a double-encoded `..` (`%252e%252e`) is seen for what a
+/// server that decodes twice would make of it.
+fn fully_decoded(segment: &str) -> String {
+    let mut decoded = segment.to_string();
+    for _ in 0..3 {
+        let next = percent_decode(&decoded);
+        if next == decoded {
+            break;
+        }
+        decoded = next;
+    }
+    decoded
 }
 
 fn percent_decode(segment: &str) -> String {
@@ -136,6 +158,8 @@ mod tests {
             "//evil.com/x",
             "/a\\b",
             "/users/%2f..%2fx",
+            "/%252e%252e/x",
+            "/%25252E%25252e/x",
         ] {
             assert!(resolve(&example(), bad, &[]).is_err(), "{bad} was allowed");
         }
@@ -164,5 +188,160 @@ mod tests {
         assert!(resolve(&loopback(), "http://127.0.0.1:9999/other", &[]).is_err());
         assert!(resolve(&loopback(), "http://10.0.0.1/", &[]).is_err());
         assert!(resolve(&example(), "http://127.0.0.1:7080/v1/users/me", &[]).is_err());
+    }
+
+    /// Destination resolution never lets a request escape: whatever a card
+    /// writes (userinfo tricks, IP literals, encoded and uppercase hosts,
+    /// trailing dots, ports, schemes, `..` and its encodings, backslashes),
+    /// an accepted URL is https (http only to the loopback base) on an
+    /// allowed host and port, carries no credentials, and a path a card gave
+    /// as relative stays under the API base, even percent-decoded.
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Each case tries a target as written and rooted with `/`.
+        const CASES: u32 = 100_000;
+
+        fn piece() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "",
+                "/",
+                "//",
+                "\\",
+                "..",
+                ".",
+                "%2e",
+                "%2E",
+                "%2e%2e",
+                "%2E%2e",
+                ".%2e",
+                "%2f",
+                "%2F",
+                "%5c",
+                "%5C",
+                "%252e%252e",
+                "%00",
+                "%",
+                "users",
+                "me",
+                "v1",
+                "v2",
+                "?",
+                "#",
+                "@",
+                ":",
+                ";",
+                "api.example.com",
+                "API.EXAMPLE.COM",
+                "api.example.com.",
+                "files.example.com",
+                "api.example.com.evil.com",
+                "evil.com",
+                "example.org",
+                "127.0.0.1",
+                "127.0.0.1:7080",
+                "[::1]",
+                "0x7f.1",
+                "2130706433",
+                "169.254.169.254",
+                "localhost",
+                "xn--pple-43d.com",
+                "\u{0430}pi.example.com",
+                "api%2eexample%2ecom",
+                ":443",
+                ":8443",
+                ":80",
+                ":7080",
+                "user:pw@",
+                "api.example.com@",
+                "@evil.com",
+                "https:",
+                "http:",
+                "file:",
+                "javascript:",
+                "https://",
+                "http://",
+                "HTTPS://",
+                "\t",
+                " ",
+                "\n",
+                "\u{ff0e}",
+                "..;",
+                "/..",
+                "/./",
+                "/%2e%2e/",
+            ])
+        }
+
+        fn target() -> impl Strategy<Value = String> {
+            prop::collection::vec(piece(), 1..10).prop_map(|parts| parts.concat())
+        }
+
+        /// Why an accepted URL escaped, if it did.
+        fn escape(connector: &Connector, url: &Url, target: &str) -> Option<String> {
+            let host = url.host_str().unwrap_or_default();
+            if !url.username().is_empty() || url.password().is_some() {
+                return Some("credentials".into());
+            }
+            let base = &connector.api_base;
+            let same_origin = base.host_str() == Some(host)
+                && base.port_or_known_default() == url.port_or_known_default();
+            let listed = connector.allowed_hosts.iter().any(|h| h == host)
+                && url.port_or_known_default() == Some(443);
+            if !(same_origin || listed) {
+                return Some(format!(
+                    "host {host} port {:?}",
+                    url.port_or_known_default()
+                ));
+            }
+            match url.scheme() {
+                "https" => {}
+                "http" if connector.is_loopback() && same_origin => {}
+                other => return Some(format!("scheme {other}")),
+            }
+            if target.starts_with('/') {
+                if !url.path().starts_with(base.path()) {
+                    return Some(format!("path {} outside the base", url.path()));
+                }
+                for segment in url.path().split('/') {
+                    let mut decoded = segment.to_string();
+                    for _ in 0..3 {
+                        decoded = percent_decode(&decoded);
+                    }
+                    if decoded == ".." || decoded == "." || decoded.contains(['/', '\\']) {
+                        return Some(format!("segment {segment:?} of {}", url.path()));
+                    }
+                }
+            }
+            None
+        }
+
+        fn check(connector: &Connector, target: &str) -> Result<(), TestCaseError> {
+            if let Ok(url) = resolve(connector, target, &[]) {
+                if let Some(why) = escape(connector, &url, target) {
+                    return Err(TestCaseError::fail(format!(
+                        "{target:?} escaped to {url}: {why}"
+                    )));
+                }
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: CASES,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn no_target_escapes(target in target(), loopback_base in any::<bool>()) {
+                let connector = if loopback_base { loopback() } else { example() };
+                check(&connector, &target)?;
+                check(&connector, &format!("/{target}"))?;
+            }
+        }
     }
 }

@@ -48,6 +48,13 @@ pub enum FlowsCommand {
     },
     /// Show one run.
     RunGet { id: String, run: String },
+    /// Enable a flow's trigger (a webhook trigger's secret is printed this once).
+    /// An event trigger needs the host serving: use --server.
+    Enable { id: String },
+    /// Disable a flow's trigger.
+    Disable { id: String },
+    /// Give a webhook trigger's endpoint a new secret, printed this once.
+    RotateSecret { id: String },
 }
 
 impl FlowsCommand {
@@ -95,6 +102,11 @@ impl FlowsCommand {
             }
             FlowsCommand::RunGet { id, run } => {
                 (Method::GET, format!("/flows/{id}/runs/{run}"), None)
+            }
+            FlowsCommand::Enable { id } => (Method::POST, format!("/flows/{id}/enable"), None),
+            FlowsCommand::Disable { id } => (Method::POST, format!("/flows/{id}/disable"), None),
+            FlowsCommand::RotateSecret { id } => {
+                (Method::POST, format!("/flows/{id}/secret"), None)
             }
         })
     }

@@ -42,12 +42,13 @@ pub async fn serve(mut settings: Settings, listen: Option<SocketAddr>) -> anyhow
     );
     let store = app.store.clone();
     let router = crate::api::router(app.clone());
-    axum::serve(
+    let serving = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(shutdown_signal());
+    app.start_background();
+    serving.await?;
     app.shutdown().await;
     store.flush().await?;
     let _ = std::fs::remove_file(&url_file);

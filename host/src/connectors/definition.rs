@@ -38,6 +38,9 @@ pub struct ConnectorDefinition {
     /// How the provider says "slow down".
     #[serde(default)]
     pub rate_limit: RateLimit,
+    /// How the provider delivers events to the host, for event cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<Webhooks>,
 }
 
 /// The provider's REST API.
@@ -370,4 +373,40 @@ fn only_429() -> Vec<u16> {
 
 fn one() -> u64 {
     1
+}
+
+/// The provider's webhooks: how the host subscribes for an event trigger,
+/// learns the secret deliveries are signed with, checks a delivery and
+/// unsubscribes. An event card says what to subscribe to; this says how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Webhooks {
+    /// Path under the API base that a subscription is POSTed to, e.g. `/webhooks`.
+    pub create: String,
+    /// The field the subscription is wrapped in (`data` for `{"data": {...}}`); none for a bare object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<String>,
+    /// The subscription's field that takes the URL deliveries go to.
+    #[serde(default = "target")]
+    pub target_field: String,
+    /// JSON pointer to the new webhook's id in the create answer.
+    pub id: String,
+    /// Path of one webhook, `{id}` replaced by its id: a GET that answers
+    /// 404 means the provider dropped it (the host then subscribes again).
+    pub get: String,
+    /// Path a webhook is DELETEd at, `{id}` replaced by its id.
+    pub delete: String,
+    /// The header in which the provider sends the signing secret while the
+    /// create request is in flight; the host echoes it to confirm (Asana's
+    /// `X-Hook-Secret` handshake).
+    pub handshake_header: String,
+    /// The header carrying a delivery's signature: HMAC-SHA256 of the raw
+    /// body keyed with the secret, as lowercase hex.
+    pub signature_header: String,
+    /// JSON pointer to the list of events in a delivery. An empty list is a heartbeat.
+    pub events: String,
+}
+
+fn target() -> String {
+    "target".to_string()
 }

@@ -37,6 +37,15 @@ client_id = ["EXAMPLE_CLIENT_ID"]
 [whoami]
 path = "/me"
 account = {{ id = ["/id"], name = ["/name", "/login"], email = ["/email"] }}
+
+[webhooks]
+create = "/hooks"
+id = "/id"
+get = "/hooks/{{id}}"
+delete = "/hooks/{{id}}"
+handshake_header = "X-Example-Secret"
+signature_header = "X-Example-Signature"
+events = "/events"
 "#
     )
 }
@@ -144,6 +153,22 @@ fn bad_definitions_name_their_field() {
             "allowed_hosts = [\"files.example.com\"]",
             "allowed_hosts = [\"https://x\"]",
             "api.allowed_hosts[0]",
+        ),
+        ("get = \"/hooks/{id}\"", "get = \"/hooks\"", "webhooks.get"),
+        (
+            "delete = \"/hooks/{id}\"",
+            "delete = \"https://evil.example/{id}\"",
+            "webhooks.delete",
+        ),
+        (
+            "signature_header = \"X-Example-Signature\"",
+            "signature_header = \"Content-Length\"",
+            "webhooks.signature_header",
+        ),
+        (
+            "events = \"/events\"",
+            "events = \"events\"",
+            "webhooks.events",
         ),
     ];
     for (from, to, field) in cases {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::definition::{AccountPointers, ConnectorDefinition, OAuth2};
+use super::definition::{AccountPointers, ConnectorDefinition, OAuth2, Webhooks};
 use super::{http_url, is_loopback_host};
 use crate::error::{AppError, Kind};
 
@@ -157,6 +157,43 @@ pub fn validate(d: &ConnectorDefinition) -> Checked {
             "rate_limit.default_wait_secs",
             "at most 3600 seconds".to_string(),
         );
+    }
+    if let Some(w) = &d.webhooks {
+        webhooks(w)?;
+    }
+    Ok(())
+}
+
+fn webhooks(w: &Webhooks) -> Checked {
+    api_path("webhooks.create", &w.create)?;
+    for (field, path) in [("webhooks.get", &w.get), ("webhooks.delete", &w.delete)] {
+        api_path(field, path)?;
+        if path.matches("{id}").count() != 1 {
+            return Err(DefinitionError::new(
+                field,
+                format!("{path:?} must contain {{id}} once, where the webhook's id goes"),
+            ));
+        }
+    }
+    if let Some(envelope) = &w.envelope {
+        text("webhooks.envelope", envelope, 50)?;
+    }
+    text("webhooks.target_field", &w.target_field, 50)?;
+    pointer("webhooks.id", &w.id)?;
+    pointer("webhooks.events", &w.events)?;
+    for (field, name) in [
+        ("webhooks.handshake_header", &w.handshake_header),
+        ("webhooks.signature_header", &w.signature_header),
+    ] {
+        let lower = name.to_ascii_lowercase();
+        if reqwest::header::HeaderName::from_bytes(lower.as_bytes()).is_err()
+            || FORBIDDEN_HEADERS.contains(&lower.as_str())
+        {
+            return Err(DefinitionError::new(
+                field,
+                format!("{name:?} is not a header the provider can send"),
+            ));
+        }
     }
     Ok(())
 }

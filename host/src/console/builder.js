@@ -215,6 +215,15 @@
           label: 'Flow input',
           refs: state.inputs.map(function (n) { return { value: '$.input.' + n, label: '$.input.' + n }; })
         });
+        var ev = state.trigger.type === 'event' && cardById[state.trigger.card];
+        if (ev) {
+          out.push({
+            label: 'Event (' + ev.name + ')',
+            refs: paths(ev.output_schema || {}, '$.event', ev.output_schema || {}, 0, []).map(function (p) {
+              return { value: p.path, label: p.path + ' — ' + p.words, schema: p.schema };
+            })
+          });
+        }
       } else if (source.kind === 'step') {
         var step = source.step;
         var card = cardById[step.card];

@@ -43,18 +43,13 @@ fn edit_url(id: &str) -> String {
 
 /// What the builder knows of each installed card: enough to pick it, fill
 /// its input (its fields as [`schema::fields`] words them: type, required,
-/// description, constraints) and refer to its output. `kind` is the
-/// manifest's, `action` when it has none.
+/// description, constraints) and refer to its output. `kind` is `event` for
+/// the cards an event trigger takes, `action` for the steps' cards.
 async fn cards_json(console: &Console) -> Value {
     let mut cards = Vec::new();
     for card in console.app.catalogue.all().await {
         let m = card.manifest();
-        let manifest = serde_json::to_value(m).unwrap_or(Value::Null);
-        let kind = manifest
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("action")
-            .to_string();
+        let kind = if m.is_event() { "event" } else { "action" };
         let connector_id = m.id.split_once('.').map_or("", |(c, _)| c).to_string();
         let connector_name = console
             .app

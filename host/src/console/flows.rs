@@ -1,7 +1,8 @@
-//! The Flows pages: the flows, a flow's page (its steps, its definition and
-//! its execution history, newest first), and one run with each step's
-//! status, duration, HTTP calls and output. Flows are built, changed and
-//! test-run in the builder ([`super::builder`]) or over the REST API.
+//! The Flows pages: the flows, a flow's page (its trigger, its steps, its
+//! definition and its execution history, newest first), and one run with
+//! each step's status, duration, HTTP calls and output. Flows are built,
+//! changed and test-run in the builder ([`super::builder`]) or over the REST
+//! API; triggers are in [`super::triggers`].
 
 use std::collections::HashMap;
 
@@ -92,7 +93,7 @@ pub(crate) async fn list(
             }
         } @else {
             table.list #flows {
-                thead { tr { th { "Flow" } th { "Steps" } th { "Version" } th { "Last run" } th { "Started" } } }
+                thead { tr { th { "Flow" } th { "Trigger" } th { "Steps" } th { "Version" } th { "Last run" } th { "Started" } } }
                 tbody {
                     @for (flow, last) in flows.iter().zip(&last_runs) {
                         tr data-id=(flow.id) {
@@ -102,6 +103,7 @@ pub(crate) async fn list(
                                     div.sub { (flow.definition.description) }
                                 }
                             }
+                            td.trigger { (super::triggers::summary(&console, flow)) }
                             td { (flow.definition.steps.len()) }
                             td { "v" (flow.version) }
                             @if let Some(run) = last {
@@ -182,10 +184,11 @@ pub(crate) async fn history(
                     }
                 }
             }
+            (super::triggers::panel(&console, &ctx, &flow))
             section.panel {
                 h2 { "Steps " span.muted { "(v" (flow.version) ")" } }
                 ol.steps {
-                    @for (i, step) in flow.definition.steps.iter().enumerate() {
+                    @for (i, step) in flow.definition.card_steps().into_iter().enumerate() {
                         @let conn = flow.connections.get(i).cloned().unwrap_or_else(|| step.connection.clone());
                         li {
                             code { (step.id) } " — " (step.card)

@@ -19,6 +19,7 @@ mod landing;
 mod layout;
 mod schema;
 mod session;
+mod triggers;
 
 use std::sync::Arc;
 
@@ -115,6 +116,9 @@ pub fn router(app: App, gate: Gate) -> Router {
         )
         .route("/console/flows/{id}/test", post(builder::test))
         .route("/console/flows/{id}/runs/{run}", get(flows::run))
+        .route("/console/flows/{id}/enable", post(triggers::enable))
+        .route("/console/flows/{id}/disable", post(triggers::disable))
+        .route("/console/flows/{id}/secret", post(triggers::rotate_secret))
         .route("/console/logout", post(session::logout))
         .route_layer(middleware::from_fn_with_state(
             console.clone(),

@@ -1,7 +1,8 @@
 //! Bounds on what a flow may hold and make, checked before a step runs or
 //! anything is stored: how deep and how large a run's input, a resolved step
-//! input and a step's output may be, and how many references one definition
-//! may hold.
+//! input, a step's output, a loop's collected results and the flow's output
+//! may be, how many references one definition may hold and how many card
+//! steps one run may start.
 //!
 //! The depth bound keeps every stored run decodable: serde_json refuses to
 //! read values nested deeper than 128 levels, and a run record wraps each
@@ -17,6 +18,9 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Most references (`$.input…`, `$.steps…`) in one flow definition.
 pub const MAX_REFERENCES: usize = 256;
+
+/// Most card steps one run starts (a loop runs its steps once per item).
+pub const MAX_CARD_RUNS: usize = 5000;
 
 /// How deeply `value` nests: a scalar is 0, `[1]` is 1, `{"a": [1]}` is 2.
 /// Walks without recursion, so any value can be measured.

@@ -1,17 +1,24 @@
-//! Flows: named, versioned chains of cards. A step's input maps the flow's
-//! input and earlier steps' outputs to the card's input; each step has an
-//! error policy; every run is kept in the flow's execution history.
+//! Flows: named, versioned chains of cards. A card step's input maps the
+//! flow's input and earlier steps' outputs to the card's input (references
+//! and templates); if steps take a branch on a condition and for_each loops
+//! run their steps once per item; each card step and loop has an error
+//! policy; every run is kept in the flow's execution history, and a run that
+//! succeeds gives back the definition's output (docs/flows.md).
 //!
 //! [`Flows`] is the service: it keeps flows and runs through the store's
 //! [`FlowStore`], checks definitions against the catalogue and the
 //! connections ([`validate`]), and runs each step with the [`CardRunner`]
 //! in the background ([`engine`], [`FlowTasks`]).
 
+pub mod condition;
 pub mod engine;
 pub mod limits;
 pub mod model;
 pub mod redact;
 pub mod reference;
+pub mod shape;
+mod step_format;
+pub mod template;
 pub mod validate;
 
 use std::sync::{Arc, Mutex};
@@ -20,7 +27,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::task::JoinSet;
 
-use crate::cards::CardRunner;
+use crate::cards::{CardRunner, RunFailure};
 use crate::connections::Connections;
 use crate::error::{AppError, Kind};
 use crate::runtime::catalogue::Catalogue;
@@ -28,7 +35,8 @@ use crate::runtime::Runtime;
 use crate::store::FlowStore;
 use crate::store::Retention;
 pub use model::{
-    ErrorPolicy, Flow, FlowDefinition, FlowRun, RunFlowRequest, RunStatus, StepDefinition,
+    Condition, ErrorPolicy, Flow, FlowDefinition, FlowRun, ForEachStep, IfStep, RunFlowRequest,
+    RunStatus, RunTrigger, Step, StepDefinition, Trigger,
 };
 
 /// Longest a caller may wait for a run to end.
@@ -55,6 +63,17 @@ impl FlowTasks {
         let mut tasks = std::mem::take(&mut *self.tasks.lock().expect("flow tasks"));
         tasks.shutdown().await;
     }
+}
+
+/// What a run is given and what started it.
+pub struct RunStart {
+    /// The run's id, when the caller derives it (see [`Flows::start`]); else a new one.
+    pub run_id: Option<String>,
+    /// `$.input`.
+    pub input: serde_json::Value,
+    /// `$.event`, for a run an event started.
+    pub event: Option<serde_json::Value>,
+    pub trigger: RunTrigger,
 }
 
 /// How a run request was answered.
@@ -115,14 +134,34 @@ impl Flows {
         self.inner.tasks.abort_all().await;
     }
 
-    /// Check a definition; the connection id each step resolves to.
-    async fn check(&self, def: &FlowDefinition) -> Result<Vec<String>, AppError> {
-        validate::check(&self.inner.catalogue, &self.inner.connections, def).await
+    /// Check a definition; the connection id each card step resolves to, and
+    /// the one an event trigger resolves to.
+    async fn check(&self, def: &FlowDefinition) -> Result<(Vec<String>, Option<String>), AppError> {
+        let inner = &self.inner;
+        let trigger_connection =
+            crate::triggers::validate::check(&inner.catalogue, &inner.connections, &def.trigger)
+                .await?;
+        let event_schema = match &def.trigger {
+            Trigger::Event { card, .. } => inner
+                .catalogue
+                .get(card)
+                .await
+                .map(|c| c.manifest().output_schema.clone()),
+            _ => None,
+        };
+        let steps = validate::check(
+            &inner.catalogue,
+            &inner.connections,
+            def,
+            event_schema.as_ref(),
+        )
+        .await?;
+        Ok((steps, trigger_connection))
     }
 
     /// Save a new flow (version 1) after checking it.
     pub async fn create(&self, def: FlowDefinition) -> Result<Flow, AppError> {
-        let connections = self.check(&def).await?;
+        let (connections, trigger_connection) = self.check(&def).await?;
         let now = Utc::now();
         let flow = Flow {
             id: uuid::Uuid::new_v4().to_string(),
@@ -131,6 +170,7 @@ impl Flows {
             updated_at: now,
             definition: def,
             connections,
+            trigger_connection,
         };
         self.inner.store.put_flow(&flow).await?;
         Ok(flow)
@@ -139,12 +179,13 @@ impl Flows {
     /// Save a new version of a flow after checking it.
     pub async fn update(&self, id: &str, def: FlowDefinition) -> Result<Flow, AppError> {
         let current = self.get(id)?;
-        let connections = self.check(&def).await?;
+        let (connections, trigger_connection) = self.check(&def).await?;
         let flow = Flow {
             version: current.version + 1,
             updated_at: Utc::now(),
             definition: def,
             connections,
+            trigger_connection,
             ..current
         };
         self.inner.store.put_flow(&flow).await?;
@@ -181,8 +222,18 @@ impl Flows {
         }
     }
 
-    /// Start a run; wait for it as asked.
+    /// Start a run asked for over the API or in the console; wait for it as asked.
     pub async fn run(&self, id: &str, req: RunFlowRequest) -> Result<Started, AppError> {
+        self.run_as(id, req, RunTrigger::Manual).await
+    }
+
+    /// Start a run with `req`'s input, recorded as started by `trigger`; wait for it as asked.
+    pub async fn run_as(
+        &self,
+        id: &str,
+        req: RunFlowRequest,
+        trigger: RunTrigger,
+    ) -> Result<Started, AppError> {
         let flow = self.get(id)?;
         let input = if req.input.is_null() {
             serde_json::json!({})
@@ -214,34 +265,13 @@ impl Flows {
             Some(s) => Duration::from_secs(s),
             None => DEFAULT_WAIT,
         };
-        let run = FlowRun {
-            id: uuid::Uuid::new_v4().to_string(),
-            flow_id: flow.id.clone(),
-            flow_version: flow.version,
-            status: RunStatus::Running,
-            started_at: Utc::now(),
-            ended_at: None,
-            duration_ms: None,
-            input: redact::redact(&input, None),
-            steps: Vec::new(),
-            error: None,
+        let start = RunStart {
+            run_id: None,
+            input,
+            event: None,
+            trigger,
         };
-        self.inner.store.put_run(&run).await?;
-        let run_id = run.id.clone();
-        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        let flows = self.clone();
-        self.inner.tasks.spawn(async move {
-            let inner = &flows.inner;
-            let finished = engine::execute(inner, &flow, run, input).await;
-            if let Err(e) = inner.store.put_run(&finished).await {
-                tracing::error!(run = %finished.id, error = %e, "could not save a finished run");
-            }
-            if let Err(e) = inner.store.prune(&finished.flow_id, &inner.retention).await {
-                tracing::warn!(error = %e, "could not prune run history");
-            }
-            tracing::info!(flow = %finished.flow_id, run = %finished.id, status = ?finished.status, "flow run ended");
-            let _ = done_tx.send(finished);
-        });
+        let (run_id, done_rx) = self.launch(flow, start).await?;
         if !req.wait {
             return Ok(Started::Running(run_id));
         }
@@ -254,6 +284,97 @@ impl Flows {
             )),
             Err(_) => Ok(Started::Running(run_id)),
         }
+    }
+
+    /// Start a run of `flow` without waiting for it: the run is saved as
+    /// `running` before this returns. A `run_id` given in `start` that is
+    /// already in the history starts nothing (`None`): an event processed
+    /// again after a restart finds the run it started the first time.
+    pub async fn start(&self, flow: Flow, start: RunStart) -> Result<Option<String>, AppError> {
+        if let Some(id) = &start.run_id {
+            if self.inner.store.get_run(id)?.is_some() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.launch(flow, start).await?.0))
+    }
+
+    /// Save the run as `running` and execute it in the background; its id
+    /// and where the finished run is sent.
+    async fn launch(
+        &self,
+        flow: Flow,
+        start: RunStart,
+    ) -> Result<(String, tokio::sync::oneshot::Receiver<FlowRun>), AppError> {
+        let run = FlowRun {
+            id: start
+                .run_id
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            flow_id: flow.id.clone(),
+            flow_version: flow.version,
+            status: RunStatus::Running,
+            started_at: Utc::now(),
+            ended_at: None,
+            duration_ms: None,
+            trigger: (start.trigger != RunTrigger::Manual).then_some(start.trigger),
+            input: redact::redact(&start.input, None),
+            steps: Vec::new(),
+            error: None,
+            output: None,
+        };
+        self.inner.store.put_run(&run).await?;
+        let run_id = run.id.clone();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let flows = self.clone();
+        let (input, event) = (start.input, start.event);
+        self.inner.tasks.spawn(async move {
+            let inner = &flows.inner;
+            let finished = engine::execute(inner, &flow, run, input, event).await;
+            if let Err(e) = inner.store.put_run(&finished).await {
+                tracing::error!(run = %finished.id, error = %e, "could not save a finished run");
+            }
+            if let Err(e) = inner.store.prune(&finished.flow_id, &inner.retention).await {
+                tracing::warn!(error = %e, "could not prune run history");
+            }
+            tracing::info!(flow = %finished.flow_id, run = %finished.id, status = ?finished.status, "flow run ended");
+            let _ = done_tx.send(finished);
+        });
+        Ok((run_id, done_rx))
+    }
+
+    /// Keep a run that failed before its first step (an event its trigger
+    /// card could not read, say) in the flow's history.
+    pub async fn record_failed(
+        &self,
+        flow: &Flow,
+        run_id: String,
+        trigger: RunTrigger,
+        error: RunFailure,
+    ) -> Result<(), AppError> {
+        if self.inner.store.get_run(&run_id)?.is_some() {
+            return Ok(());
+        }
+        let now = Utc::now();
+        let run = FlowRun {
+            id: run_id,
+            flow_id: flow.id.clone(),
+            flow_version: flow.version,
+            status: RunStatus::Failed,
+            started_at: now,
+            ended_at: Some(now),
+            duration_ms: Some(0.0),
+            trigger: Some(trigger),
+            input: serde_json::json!({}),
+            steps: Vec::new(),
+            error: Some(error),
+            output: None,
+        };
+        self.inner.store.put_run(&run).await?;
+        self.inner
+            .store
+            .prune(&flow.id, &self.inner.retention)
+            .await?;
+        Ok(())
     }
 
     /// A page of a flow's runs, newest first.

@@ -1,9 +1,11 @@
-//! References in step inputs: `$.input...` and `$.steps.<id>.output...`,
-//! parsed, checked and resolved.
+//! References in step inputs: `$.input...`, `$.steps.<id>.output...`,
+//! `$.item...` and `$.index` (inside a loop), `$.event...`, parsed, checked
+//! and resolved; strings holding `{{ ... }}` are templates ([`super::template`]).
 
 use serde_json::{Map, Value};
 
 use super::limits::{depth, json_size_within, MAX_DEPTH};
+use super::template::{Missing, Template};
 
 /// Where a reference points.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +14,12 @@ pub enum Root {
     Input,
     /// The output of the step with this id.
     Step(String),
+    /// The current item of the innermost loop.
+    Item,
+    /// The 0-based index of the innermost loop's current item.
+    Index,
+    /// The event that started the flow.
+    Event,
 }
 
 /// One step of a path inside a value.
@@ -32,16 +40,21 @@ pub struct Reference {
 pub enum Literal<'a> {
     /// A reference.
     Reference(&'a str),
+    /// A template (a string holding `{{`).
+    Template(&'a str),
     /// A plain string (with a `$$.` escape undone).
     Text(String),
 }
 
-/// Classify a string found in a step's input.
+/// Classify a string found in a step's input: `$$.` escapes (the rest is
+/// plain text), then `$.` makes a reference, then `{{` a template.
 pub fn classify(s: &str) -> Literal<'_> {
     if let Some(rest) = s.strip_prefix("$$.") {
         Literal::Text(format!("$.{rest}"))
     } else if s.starts_with("$.") {
         Literal::Reference(s)
+    } else if s.contains("{{") {
+        Literal::Template(s)
     } else {
         Literal::Text(s.to_string())
     }
@@ -59,6 +72,21 @@ pub fn parse(text: &str) -> Result<Reference, String> {
             root: Root::Input,
             path: it.collect(),
         }),
+        Some(Segment::Key(k)) if k == "item" => Ok(Reference {
+            root: Root::Item,
+            path: it.collect(),
+        }),
+        Some(Segment::Key(k)) if k == "event" => Ok(Reference {
+            root: Root::Event,
+            path: it.collect(),
+        }),
+        Some(Segment::Key(k)) if k == "index" => match it.next() {
+            None => Ok(Reference {
+                root: Root::Index,
+                path: Vec::new(),
+            }),
+            Some(_) => Err(format!("{text:?}: $.index is a number and has no fields")),
+        },
         Some(Segment::Key(k)) if k == "steps" => {
             let step = match it.next() {
                 Some(Segment::Key(s)) => s,
@@ -74,7 +102,9 @@ pub fn parse(text: &str) -> Result<Reference, String> {
                 )),
             }
         }
-        _ => Err(format!("{text:?} must start with $.input or $.steps")),
+        _ => Err(format!(
+            "{text:?} must start with $.input, $.steps, $.item, $.index or $.event"
+        )),
     }
 }
 
@@ -110,18 +140,25 @@ pub fn follow<'a>(value: &'a Value, path: &[Segment]) -> Option<&'a Value> {
     })
 }
 
-/// Every reference string inside a value (objects and arrays walked), with
-/// the dotted input path where it stands.
-pub fn references_in(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+/// A string of a definition whose value is known only at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dynamic {
+    Reference(String),
+    Template(String),
+}
+
+/// Every reference and template string inside a value (objects and arrays
+/// walked), with the dotted path where it stands under `at`.
+pub fn dynamic_in(value: &Value, at: &str, out: &mut Vec<(String, Dynamic)>) {
     match value {
-        Value::String(s) => {
-            if let Literal::Reference(r) = classify(s) {
-                out.push((at.to_string(), r.to_string()));
-            }
-        }
+        Value::String(s) => match classify(s) {
+            Literal::Reference(r) => out.push((at.to_string(), Dynamic::Reference(r.to_string()))),
+            Literal::Template(t) => out.push((at.to_string(), Dynamic::Template(t.to_string()))),
+            Literal::Text(_) => {}
+        },
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                references_in(v, &format!("{at}[{i}]"), out);
+                dynamic_in(v, &format!("{at}[{i}]"), out);
             }
         }
         Value::Object(map) => {
@@ -131,15 +168,16 @@ pub fn references_in(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
                 } else {
                     format!("{at}.{k}")
                 };
-                references_in(v, &path, out);
+                dynamic_in(v, &path, out);
             }
         }
         _ => {}
     }
 }
 
-/// Replace every reference in an input by what it points at. `lookup`
-/// answers a reference; an unresolved one is an error naming the field.
+/// Replace every reference in an input by what it points at, and every
+/// template by its text. `lookup` answers a reference; an unresolved one is
+/// an error naming the field (so is a template that cannot be rendered).
 ///
 /// Nothing is copied before it is measured: each value a reference points at
 /// must fit within [`MAX_DEPTH`] where it lands and within what is left of
@@ -175,6 +213,7 @@ impl Resolver<'_, '_> {
             Value::String(s) => match classify(s) {
                 Literal::Text(t) => Value::String(t),
                 Literal::Reference(r) => self.reference(r, at, level)?,
+                Literal::Template(t) => self.template(t, at)?,
             },
             Value::Array(items) => Value::Array(
                 items
@@ -192,6 +231,30 @@ impl Resolver<'_, '_> {
             }
             other => other.clone(),
         })
+    }
+
+    fn template(&mut self, text: &str, at: &str) -> Result<Value, (String, String)> {
+        let template = Template::parse(text).map_err(|e| {
+            (
+                at.to_string(),
+                format!("the template {text:?} is not valid: {e}"),
+            )
+        })?;
+        let rendered = template
+            .render(self.lookup, Missing::Fail)
+            .map_err(|e| (at.to_string(), e))?;
+        let size = json_size_within(&Value::String(rendered.clone()), self.bytes_left)
+            .ok_or_else(|| {
+                (
+                    at.to_string(),
+                    format!(
+                        "the template would make the step's input larger than {} bytes of JSON, the most a flow hands a card",
+                        self.max_bytes
+                    ),
+                )
+            })?;
+        self.bytes_left -= size;
+        Ok(Value::String(rendered))
     }
 
     fn reference(&mut self, r: &str, at: &str, level: usize) -> Result<Value, (String, String)> {
@@ -250,9 +313,42 @@ mod tests {
             "$.input.a[x]",
             "$.input..a",
             "$.input.a[0]b",
+            "$.index.x",
+            "$.item[x]",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn parses_loop_and_event_references() {
+        assert_eq!(parse("$.item").unwrap().root, Root::Item);
+        assert_eq!(
+            parse("$.item.email").unwrap().path,
+            vec![Segment::Key("email".into())]
+        );
+        assert_eq!(parse("$.index").unwrap().root, Root::Index);
+        assert_eq!(parse("$.event.task.gid").unwrap().root, Root::Event);
+    }
+
+    #[test]
+    fn templates_render_in_inputs_and_escapes_stay_literal() {
+        let flow_input = json!({"name": "Ada", "n": 3});
+        let lookup = |r: &Reference| follow(&flow_input, &r.path);
+        let input = json!({"a": "Hi {{$.input.name}} ({{$.input.n}})", "b": "$$.{{not a template}}",
+                           "c": "$.input.n", "d": ["{{upper($.input.name)}}"]});
+        let got = resolve(input.as_object().unwrap(), &lookup, 1 << 20).unwrap();
+        assert_eq!(
+            got,
+            json!({"a": "Hi Ada (3)", "b": "$.{{not a template}}", "c": 3, "d": ["ADA"]})
+        );
+        let missing = json!({"x": {"y": "Hi {{$.input.nobody}}"}});
+        let (field, message) = resolve(missing.as_object().unwrap(), &lookup, 1 << 20).unwrap_err();
+        assert_eq!(field, "x.y");
+        assert!(
+            message.contains("$.input.nobody found nothing"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -262,7 +358,7 @@ mod tests {
         let flow_input = json!({"tag": "t1"});
         let lookup = |r: &Reference| match &r.root {
             Root::Input => follow(&flow_input, &r.path),
-            Root::Step(_) => follow(&outputs, &r.path),
+            _ => follow(&outputs, &r.path),
         };
         let got = resolve(input.as_object().unwrap(), &lookup, 1 << 20).unwrap();
         assert_eq!(

@@ -32,6 +32,7 @@ use super::model::{AppSettings, CardRecord, Connection, OAuthState, Secrets};
 use super::{Damaged, StoreError};
 use crate::connectors::ConnectorDefinition;
 use crate::flows::model::{Flow, FlowRun};
+use crate::triggers::model::{InboxEvent, TriggerState};
 
 /// What every backend offers whatever it keeps.
 #[async_trait]
@@ -231,13 +232,63 @@ pub trait CardStore: StoreBase {
     async fn delete_card(&self, id: &str) -> Result<Option<CardRecord>, StoreError>;
 }
 
+/// Flow triggers (whether each is enabled, its secrets and subscription) and the inbox of provider
+/// events acknowledged and not yet run.
+#[async_trait]
+pub trait TriggerStore: StoreBase {
+    /// A flow's trigger state, secrets unsealed. A damaged record is `Corrupt`.
+    fn get_trigger(&self, flow_id: &str) -> Result<Option<TriggerState>, StoreError>;
+
+    /// Every trigger state; damaged ones are skipped.
+    fn list_triggers(&self) -> Result<Vec<TriggerState>, StoreError>;
+
+    /// Saves a flow's trigger state, with its subscription in the index.
+    async fn put_trigger(&self, state: &TriggerState) -> Result<(), StoreError>;
+
+    /// Removes a flow's trigger state and its subscription's index entry.
+    async fn delete_trigger(&self, flow_id: &str) -> Result<(), StoreError>;
+
+    /// The trigger whose subscription has this id.
+    fn trigger_of_subscription(
+        &self,
+        subscription: &str,
+    ) -> Result<Option<TriggerState>, StoreError>;
+
+    /// Keeps the events whose key was not received before, durably, in one change; how many were new.
+    async fn accept_events(&self, events: &[InboxEvent]) -> Result<usize, StoreError>;
+
+    /// Up to `limit` events of the inbox, oldest first; one that cannot be decoded is noted and dropped.
+    fn inbox(&self, limit: usize) -> Result<Vec<InboxEvent>, StoreError>;
+
+    /// How many events wait in the inbox.
+    fn inbox_len(&self) -> usize;
+
+    /// Removes an event from the inbox (its key stays seen).
+    async fn finish_event(&self, event: &InboxEvent) -> Result<(), StoreError>;
+
+    /// Forgets the event keys first received before `before`; how many.
+    async fn forget_seen_before(&self, before: DateTime<Utc>) -> Result<usize, StoreError>;
+}
+
 /// A whole backend: every area. The [`super::Store`] handle holds one.
 pub trait Backend:
-    ConnectionStore + OAuthStateStore + SettingsStore + ConnectorStore + FlowStore + CardStore
+    ConnectionStore
+    + OAuthStateStore
+    + SettingsStore
+    + ConnectorStore
+    + FlowStore
+    + CardStore
+    + TriggerStore
 {
 }
 
 impl<T> Backend for T where
-    T: ConnectionStore + OAuthStateStore + SettingsStore + ConnectorStore + FlowStore + CardStore
+    T: ConnectionStore
+        + OAuthStateStore
+        + SettingsStore
+        + ConnectorStore
+        + FlowStore
+        + CardStore
+        + TriggerStore
 {
 }

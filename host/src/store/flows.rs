@@ -246,9 +246,11 @@ mod tests {
             started_at: Utc::now() - chrono::Duration::minutes(minutes_ago),
             ended_at: None,
             duration_ms: None,
+            trigger: None,
             input: serde_json::json!({}),
             steps: Vec::new(),
             error: None,
+            output: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! The store: everything cardhost keeps, behind the storage traits of [`backend`] (one per area:
-//! connections, OAuth states, app settings, flows and runs, cards). The services reach it through a
+//! connections, OAuth states, app settings, flows and runs, cards, triggers and their events). The services reach it through a
 //! [`Store`] handle or the trait of their area (`Arc<dyn FlowStore>`, `Arc<dyn CardStore>`); the
 //! embedded default is [`SledStore`], one sled database inside the data dir.
 //!
@@ -23,6 +23,10 @@
 //!   cards           <card id> -> JSON of `CardRecord` {id, version, hash, builtin, installed_at, manifest}
 //!   card_wasm       <sha-256 hex of a component> -> the component bytes (installed cards only: the
 //!                   built-in ones are inside the host binary)
+//!   triggers        <flow id> -> JSON of `TriggerState` without its secrets, plus `"sealed"`
+//!   subscriptions   <subscription id> -> <flow id>
+//!   event_inbox     <received µs, 20 digits>/<event key> -> JSON of `InboxEvent` (acknowledged, not yet run)
+//!   events_seen     <event key> -> when it was first received (an event delivered again is not kept twice)
 //! ```
 //!
 //! Every secret is sealed (see [`crypto`]) before it reaches sled, so a raw grep of the data dir never finds
@@ -44,6 +48,7 @@ pub mod model;
 pub mod oauth_states;
 pub mod settings;
 pub mod sled_store;
+pub mod triggers;
 
 use std::fmt;
 use std::io;
@@ -57,7 +62,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 pub use backend::{
     Backend, CardStore, ConnectionStore, ConnectorStore, FlowStore, OAuthStateStore, Retention,
-    RunPage, SettingsStore, StoreBase,
+    RunPage, SettingsStore, StoreBase, TriggerStore,
 };
 pub use crypto::{MasterKey, Sealed};
 pub use damaged::Damaged;
@@ -236,6 +241,11 @@ impl Store {
 
     /// The card records and components, for the catalogue.
     pub fn cards(&self) -> Arc<dyn CardStore> {
+        self.backend.clone()
+    }
+
+    /// Triggers and the event inbox, for the triggers service.
+    pub fn triggers(&self) -> Arc<dyn TriggerStore> {
         self.backend.clone()
     }
 

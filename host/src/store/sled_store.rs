@@ -14,6 +14,7 @@ use super::backend::StoreBase;
 use super::crypto::{self, MasterKey, Sealed, KEY_LEN};
 use super::{
     cards, connections, connectors, data_dir, flows, keyfile, migrations, oauth_states, settings,
+    triggers,
 };
 use super::{Damaged, StoreError, DB_DIR_NAME};
 
@@ -36,6 +37,10 @@ pub(super) struct Trees {
     pub flow_run_index: sled::Tree,
     pub cards: sled::Tree,
     pub card_wasm: sled::Tree,
+    pub triggers: sled::Tree,
+    pub subscriptions: sled::Tree,
+    pub event_inbox: sled::Tree,
+    pub events_seen: sled::Tree,
 }
 
 impl Trees {
@@ -53,6 +58,10 @@ impl Trees {
             flow_run_index: db.open_tree(flows::RUN_INDEX_TREE)?,
             cards: db.open_tree(cards::TREE)?,
             card_wasm: db.open_tree(cards::WASM_TREE)?,
+            triggers: db.open_tree(triggers::TREE)?,
+            subscriptions: db.open_tree(triggers::SUBSCRIPTIONS_TREE)?,
+            event_inbox: db.open_tree(triggers::INBOX_TREE)?,
+            events_seen: db.open_tree(triggers::SEEN_TREE)?,
         })
     }
 }

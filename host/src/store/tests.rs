@@ -49,10 +49,10 @@ pub(crate) fn flow(name: &str) -> Flow {
         updated_at: now,
         definition: FlowDefinition {
             name: name.into(),
-            description: String::new(),
-            steps: Vec::new(),
+            ..FlowDefinition::default()
         },
         connections: Vec::new(),
+        trigger_connection: None,
     }
 }
 
@@ -117,7 +117,7 @@ fn any_file_contains(dir: &Path, needle: &str) -> Option<PathBuf> {
 
 /// Fails if any file under `dir` contains any of `needles`; `control` (stored in the clear) must be found,
 /// proving the scan sees what sled wrote.
-fn assert_no_file_contains(dir: &Path, needles: &[String], control: &str) {
+pub(crate) fn assert_no_file_contains(dir: &Path, needles: &[String], control: &str) {
     assert!(
         any_file_contains(dir, control).is_some(),
         "the scan does not see sled's data"

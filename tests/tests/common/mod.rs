@@ -146,6 +146,7 @@ impl Host {
             .await
             .expect("serve");
         });
+        app.start_background();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -7,8 +7,10 @@ mod common;
 mod cross_connector;
 mod history;
 mod limits;
+mod logic;
 mod offboarding;
 mod policies;
+mod triggers;
 mod validation;
 
 use cardhost_tests::fake_asana::seed;
