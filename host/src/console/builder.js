@@ -176,7 +176,7 @@
   // Every path under an output schema: [{path, words, schema}], `[0]` for items.
   function paths(node, base, rootSchema, depth, out) {
     node = solid(node, rootSchema);
-    out.push({ path: base, words: typeWords(node, rootSchema), schema: node });
+    out.push({ path: base, words: typeWords(node, rootSchema), schema: node, root: rootSchema });
     if (depth >= 5) return out;
     var props = node.properties || {};
     Object.keys(props).forEach(function (k) {
@@ -220,7 +220,7 @@
           out.push({
             label: 'Event (' + ev.name + ')',
             refs: paths(ev.output_schema || {}, '$.event', ev.output_schema || {}, 0, []).map(function (p) {
-              return { value: p.path, label: p.path + ' — ' + p.words, schema: p.schema };
+              return { value: p.path, label: p.path + ' — ' + p.words, schema: p.schema, root: p.root };
             })
           });
         }
@@ -233,18 +233,18 @@
           label: 'Step ' + step.id + ' (' + card.name + ')',
           refs: paths(card.output_schema || {}, base, card.output_schema || {}, 0, []).map(function (p) {
             var rel = p.path === base ? '(whole output)' : p.path.slice(base.length + 1);
-            return { value: p.path, label: rel + ' — ' + p.words, schema: p.schema };
+            return { value: p.path, label: rel + ' — ' + p.words, schema: p.schema, root: p.root };
           })
         });
       } else if (source.kind === 'loop') {
-        var schema = null;
+        var list = null;
         groups(source.outer).forEach(function (g) {
-          g.refs.forEach(function (r) { if (r.value === source.step.for_each && r.schema) schema = r.schema; });
+          g.refs.forEach(function (r) { if (r.value === source.step.for_each && r.schema) list = r; });
         });
         var refs = [{ value: '$.index', label: '$.index — integer (0, 1, …)' }];
-        if (schema && schema.items) {
-          paths(schema.items, '$.item', schema, 0, []).forEach(function (p) {
-            refs.push({ value: p.path, label: p.path + ' — ' + p.words, schema: p.schema });
+        if (list && list.schema.items) {
+          paths(list.schema.items, '$.item', list.root, 0, []).forEach(function (p) {
+            refs.push({ value: p.path, label: p.path + ' — ' + p.words, schema: p.schema, root: p.root });
           });
         } else {
           refs.push({ value: '$.item', label: '$.item — the current item' });

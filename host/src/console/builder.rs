@@ -26,7 +26,9 @@ use serde_json::{json, Value};
 
 use super::connections::csrf_field;
 use super::flows::{flow_url, nicknames, run_badge, run_steps};
-use super::layout::{banner, error_page, html, render, see_other, sentence, Flash, Nav, Page};
+use super::layout::{
+    banner, error_page, html, render, see_other, sentence, Flash, Nav, Page, Tone,
+};
 use super::schema;
 use super::session::SessionCtx;
 use super::Console;
@@ -270,6 +272,18 @@ fn test_result(flow: &Flow, outcome: &TestOutcome, names: &HashMap<String, Strin
                     p.muted {
                         a #test-run-link href={(flow_url(&flow.id)) "/runs/" (run.id)} { "Open this run" }
                         " · " a href=(flow_url(&flow.id)) { "all runs" }
+                    }
+                    @if let Some(f) = &run.error {
+                        (banner(&Flash {
+                            tone: Tone::Error,
+                            title: "The run failed".into(),
+                            message: sentence(&f.message),
+                            code: Some(f.code.clone()),
+                        }))
+                    }
+                    @if let Some(out) = &run.output {
+                        h3 { "Output" }
+                        pre #test-output { (pretty(out)) }
                     }
                 }
                 (run_steps(run, names))

@@ -17,7 +17,7 @@ use super::cards::{calls_table, logs, millis};
 use super::layout::{banner, error_page, html, render, when, Flash, Nav, Page, Tone};
 use super::session::SessionCtx;
 use super::Console;
-use crate::flows::model::StepStatus;
+use crate::flows::model::{Branch, StepKind, StepRun, StepStatus};
 use crate::flows::{FlowRun, RunStatus};
 
 /// Runs shown per page of a flow's history.
@@ -255,6 +255,10 @@ pub(crate) async fn run(
         section.panel {
             h2 { "Input" }
             pre { (pretty(&run.input)) }
+            @if let Some(out) = &run.output {
+                h2 { "Output" }
+                pre #run-output { (pretty(out)) }
+            }
         }
         (run_steps(&run, &names))
     };
@@ -265,38 +269,99 @@ pub(crate) async fn run(
 }
 
 /// Each step of a run: status, connection, time, error, output, input,
-/// HTTP calls and logs (the run page and the builder's test run).
+/// HTTP calls and logs (the run page and the builder's test run); an if
+/// step with the branch it took and that branch's steps, a loop with each
+/// iteration's item and steps.
 pub(crate) fn run_steps(run: &FlowRun, names: &HashMap<String, String>) -> Markup {
-    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     html! {
         @for (i, step) in run.steps.iter().enumerate() {
-            section.panel.step id={"step-" (step.id)} {
-                h2 {
-                    (i + 1) ". " code { (step.id) } " — " (step.card) " " (step_badge(step.status))
-                }
-                p.muted {
-                    "on " (names.get(&step.connection).cloned().unwrap_or(step.connection.clone()))
-                    " · " (millis(step.duration_ms))
-                    @if step.attempts > 1 { " · " (step.attempts) " tries" }
-                }
-                @if let Some(f) = &step.error {
-                    div.banner.error role="alert" {
-                        strong.banner-title { "The step failed" }
-                        p { (super::layout::sentence(&f.message)) }
-                        p.code { "Error code: " code { (f.code) } }
-                    }
-                }
-                @if let Some(out) = &step.output {
-                    h3 { "Output" }
-                    pre.output { (pretty(out)) }
-                }
-                details { summary { "Input" } pre { (pretty(&step.input)) } }
-                (calls_table(&step.calls))
-                (logs(&step.logs))
-            }
+            (step_panel(&format!("{}. ", i + 1), step, names, ""))
         }
         @if run.steps.is_empty() {
             section.panel { p.muted { "No step has run yet." } }
         }
+    }
+}
+
+/// One step run; `suffix` tells apart the anchors of a loop's iterations
+/// (`step-notify-0`, `step-notify-1`).
+fn step_panel(
+    number: &str,
+    step: &StepRun,
+    names: &HashMap<String, String>,
+    suffix: &str,
+) -> Markup {
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    html! {
+        section.panel.step id={"step-" (step.id) (suffix)} data-step=(step.id) data-kind=(step_kind(step.kind)) {
+            h2 {
+                (number) code { (step.id) } " — "
+                @match step.kind {
+                    StepKind::Card => { (step.card) }
+                    StepKind::If => { "condition" }
+                    StepKind::ForEach => { "loop" }
+                }
+                " " (step_badge(step.status))
+            }
+            p.muted {
+                @if step.kind == StepKind::Card {
+                    "on " (names.get(&step.connection).cloned().unwrap_or(step.connection.clone())) " · "
+                }
+                (millis(step.duration_ms))
+                @if step.attempts > 1 { " · " (step.attempts) " tries" }
+                @if let Some(branch) = step.branch {
+                    " · took " strong.branch { @match branch { Branch::Then => { "then" } Branch::Else => { "else" } } }
+                }
+                @if let Some(its) = &step.iterations { " · " (its.len()) " iterations" }
+            }
+            @for note in &step.notes { p.hint { (note) } }
+            @if let Some(f) = &step.error {
+                div.banner.error role="alert" {
+                    strong.banner-title { "The step failed" }
+                    p { (super::layout::sentence(&f.message)) }
+                    p.code { "Error code: " code { (f.code) } }
+                }
+            }
+            @if let Some(out) = &step.output {
+                h3 { "Output" }
+                pre.output { (pretty(out)) }
+            }
+            @if step.kind == StepKind::Card {
+                details { summary { "Input" } pre { (pretty(&step.input)) } }
+            }
+            (calls_table(&step.calls))
+            (logs(&step.logs))
+            @if !step.steps.is_empty() {
+                div.nested {
+                    @for (i, inner) in step.steps.iter().enumerate() {
+                        (step_panel(&format!("{number}{}. ", i + 1), inner, names, suffix))
+                    }
+                }
+            }
+            @if let Some(its) = &step.iterations {
+                @for it in its {
+                    div.iteration data-index=(it.index) {
+                        h3 { "Item " (it.index) " " (step_badge(it.status)) }
+                        details { summary { "Item" } pre { (pretty(&it.item)) } }
+                        @if let Some(f) = &it.error {
+                            p.field-error { (super::layout::sentence(&f.message)) }
+                        }
+                        div.nested {
+                            @for (i, inner) in it.steps.iter().enumerate() {
+                                (step_panel(&format!("{number}{}. ", i + 1), inner, names, &format!("{suffix}-{}", it.index)))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn step_kind(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Card => "card",
+        StepKind::If => "if",
+        StepKind::ForEach => "for_each",
     }
 }

@@ -483,3 +483,163 @@ async fn builder_posts_without_their_csrf_token_are_refused() {
     let html = r.text().await.unwrap();
     assert!(html.contains("data-error-field=\"steps\""), "{html}");
 }
+
+#[tokio::test]
+async fn a_condition_a_loop_an_output_and_a_schedule_built_by_clicks_save_and_run() {
+    let fake = FakeAsana::start().await;
+    let host = Host::start(&fake).await;
+    let conn = host.token_connection("Ops Asana", false).await;
+    let expected = json!({
+        "name": "Welcome the newcomers",
+        "trigger": {"type": "schedule", "cron": "0 9 * * MON-FRI", "timezone": "Europe/Paris",
+                    "missed": "run_once", "allow_overlap": false},
+        "steps": [
+            {"id": "find_user", "card": "asana.search-user", "connection": conn,
+             "input": {"query": "$.input.email", "workspace": seed::WORKSPACE_GID}},
+            {"id": "found", "if": {"greater": ["$.steps.find_user.output.count", 0]},
+             "then": [{"id": "welcome", "card": "asana.create-task", "connection": conn,
+                       "input": {"name": "Welcome {{$.input.email}}", "workspace": seed::WORKSPACE_GID,
+                                 "assignee": "$.steps.find_user.output.users[0].gid"}}],
+             "else": []},
+            {"id": "each_user", "for_each": "$.steps.find_user.output.users", "max_items": 5,
+             "steps": [{"id": "read_user", "card": "asana.read-user", "connection": conn,
+                        "input": {"user": "$.item.gid"}}]}
+        ],
+        "output": {"count": "$.steps.find_user.output.count"}
+    });
+    with_browser(async |b| {
+        sign_in(b, &host).await;
+        b.goto(&format!("{}/console/flows/new", host.base)).await;
+        b.wait("#builder.ready").await;
+        b.fill("#flow-name", "Welcome the newcomers").await;
+        b.fill("#flow-inputs", "email").await;
+
+        // A schedule trigger.
+        b.select("#trigger-type", "schedule").await;
+        b.fill("#trigger-timezone", "Europe/Paris").await;
+        b.select("#trigger-missed", "run_once").await;
+        assert_eq!(b.value("#trigger-cron").await, "0 9 * * MON-FRI");
+
+        add_card_step(b, 0, "asana.search-user", &conn, "find_user").await;
+        map(b, "steps[0].input.query", "$.input.email").await;
+        literal(b, "steps[0].input.workspace", seed::WORKSPACE_GID).await;
+
+        // If someone was found, a task for them.
+        b.click("#add-if").await;
+        b.fill(&format!("{} input", at("steps[1].id")), "found")
+            .await;
+        b.select(&format!("{} select.cond-op", at("steps[1].if")), "greater")
+            .await;
+        b.select(
+            &format!("{} select.map-ref", at("steps[1].if.greater[0]")),
+            "$.steps.find_user.output.count",
+        )
+        .await;
+        b.fill(
+            &format!("{} input.operand", at("steps[1].if.greater[1]")),
+            "0",
+        )
+        .await;
+        b.click(&format!("{} > .add-row .add-step", at("steps[1].then")))
+            .await;
+        b.select(
+            &format!("{} select", at("steps[1].then[0].card")),
+            "asana.create-task",
+        )
+        .await;
+        b.wait(&at("steps[1].then[0].input")).await;
+        b.fill(&format!("{} input", at("steps[1].then[0].id")), "welcome")
+            .await;
+        literal(
+            b,
+            "steps[1].then[0].input.name",
+            "Welcome {{$.input.email}}",
+        )
+        .await;
+        literal(b, "steps[1].then[0].input.workspace", seed::WORKSPACE_GID).await;
+        map(
+            b,
+            "steps[1].then[0].input.assignee",
+            "$.steps.find_user.output.users[0].gid",
+        )
+        .await;
+
+        // For each user found, read them; the loop offers the items' fields.
+        b.click("#add-loop").await;
+        b.fill(&format!("{} input", at("steps[2].id")), "each_user")
+            .await;
+        b.select(
+            &format!("{} select.map-ref", at("steps[2].for_each")),
+            "$.steps.find_user.output.users",
+        )
+        .await;
+        b.fill(&format!("{} input", at("steps[2].max_items")), "5")
+            .await;
+        b.click(&format!("{} > .add-row .add-step", at("steps[2].steps")))
+            .await;
+        b.select(
+            &format!("{} select", at("steps[2].steps[0].card")),
+            "asana.read-user",
+        )
+        .await;
+        b.wait(&at("steps[2].steps[0].input")).await;
+        b.fill(
+            &format!("{} input", at("steps[2].steps[0].id")),
+            "read_user",
+        )
+        .await;
+        map(b, "steps[2].steps[0].input.user", "$.item.gid").await;
+
+        // The flow's output.
+        b.click("#add-output").await;
+        b.fill(".output-row .output-name", "count").await;
+        b.select(
+            ".output-row select.map-ref",
+            "$.steps.find_user.output.count",
+        )
+        .await;
+        assert_eq!(definition(b).await, expected);
+        b.save("builder-logic").await;
+
+        b.click("#save").await;
+        b.wait_text("#banner", "Flow saved").await;
+        let (_, flows) = host.get("/flows").await;
+        let flow = &flows["data"][0];
+        let id = flow["id"].as_str().unwrap().to_string();
+        assert_eq!(flow["definition"]["trigger"], expected["trigger"]);
+        assert_eq!(
+            flow["definition"]["steps"][1]["if"],
+            expected["steps"][1]["if"]
+        );
+        assert_eq!(
+            flow["definition"]["steps"][2]["for_each"],
+            expected["steps"][2]["for_each"]
+        );
+        assert_eq!(flow["definition"]["output"], expected["output"]);
+
+        // Run: the condition takes `then`, the loop reads each user found.
+        b.wait("#builder.ready").await;
+        b.fill(
+            "#sample-input",
+            &json!({"email": seed::GRACE_HOPPER_EMAIL}).to_string(),
+        )
+        .await;
+        b.click("#test-run").await;
+        b.wait("#test-result[data-outcome=\"ok\"]").await;
+        assert!(b.text("#step-found").await.contains("took then"));
+        b.click("#step-welcome details summary").await;
+        let welcome = b.text("#step-welcome").await;
+        assert!(
+            welcome.contains(&format!("Welcome {}", seed::GRACE_HOPPER_EMAIL)),
+            "{welcome}"
+        );
+        assert!(b.text("#step-read_user-0").await.contains("Grace Hopper"));
+        assert_eq!(
+            serde_json::from_str::<Value>(&b.text("#test-output").await).unwrap(),
+            json!({"count": 1})
+        );
+        let (_, runs) = host.get(&format!("/flows/{id}/runs")).await;
+        assert_eq!(runs["data"][0]["status"], "succeeded");
+    })
+    .await;
+}
