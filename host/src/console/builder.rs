@@ -107,7 +107,7 @@ fn connections_json(console: &Console) -> Value {
 
 /// What a test run left to show.
 enum TestOutcome {
-    Done(crate::flows::FlowRun),
+    Done(Box<crate::flows::FlowRun>),
     Running(String),
     Refused(AppError),
 }
@@ -471,7 +471,7 @@ pub(crate) async fn test(
                 timeout_secs: None,
             };
             match console.app.flows.run(&id, request).await {
-                Ok(Started::Done(run)) => TestOutcome::Done(*run),
+                Ok(Started::Done(run)) => TestOutcome::Done(run),
                 Ok(Started::Running(run_id)) => TestOutcome::Running(run_id),
                 Err(e) => TestOutcome::Refused(e),
             }
