@@ -120,9 +120,19 @@
 
   function on(node, event, fn) { node.addEventListener(event, fn); return node; }
 
+  var serial = 0;
+
+  // A label tied to its control (the control gets an id if it has none).
+  function labelFor(control, kids) {
+    if (!control.id) control.id = 'b-' + (++serial);
+    var label = h('label', { 'for': control.id });
+    add(label, kids);
+    return label;
+  }
+
   function field(path, label, control, hint) {
     return h('div', { 'class': 'field', 'data-path': path },
-      h('label', { text: label }), control, hint ? h('p', { 'class': 'hint', text: hint }) : null);
+      labelFor(control, label), control, hint ? h('p', { 'class': 'hint', text: hint }) : null);
   }
 
   // ---- schemas ------------------------------------------------------------
@@ -533,19 +543,20 @@
       control = h('div', {}, control, local);
     }
     var required = !!(words && words.required);
-    var label = h('label', {}, h('code', { text: name }),
+    var target = control.tagName === 'DIV' ? control.firstChild : control;
+    var label = labelFor(target, [h('code', { text: name }),
       required ? h('span', { 'class': 'req', text: ' required' }) : null,
-      h('span', { 'class': 'type', text: ' ' + (words ? words.type : typeWords(propSchema, rootSchema)) }));
+      h('span', { 'class': 'type', text: ' ' + (words ? words.type : typeWords(propSchema, rootSchema)) })]);
     var help = [];
     var description = words ? words.description : (node.description || propSchema.description);
     if (description) help.push(description);
     if (words && words.notes && words.notes.length) help.push('(' + words.notes.join('; ') + ')');
     return h('div', { 'class': 'field input-field', 'data-path': path, 'data-field': name },
       label,
-      h('div', { 'class': 'value-row' }, control, refPicker(scope, function (ref) {
+      h('div', { 'class': 'value-row' }, control, scope.length ? refPicker(scope, function (ref) {
         input[name] = ref;
         changed(true);
-      })),
+      }) : null),
       help.length ? h('p', { 'class': 'hint', text: help.join(' ') }) : null);
   }
 
@@ -569,8 +580,8 @@
       on(times, 'input', function () { step.on_error.times = Number(times.value) || times.value; changed(false); });
       on(delay, 'input', function () { step.on_error.delay_ms = Number(delay.value) || 0; changed(false); });
       box.appendChild(h('div', { 'class': 'inline-fields' },
-        h('span', { 'data-path': path + '.times' }, h('label', { text: 'Tries (1–10)' }), times),
-        h('span', { 'data-path': path + '.delay_ms' }, h('label', { text: 'Delay (ms)' }), delay)));
+        h('span', { 'data-path': path + '.times' }, labelFor(times, 'Tries (1–10)'), times),
+        h('span', { 'data-path': path + '.delay_ms' }, labelFor(delay, 'Delay (ms)'), delay)));
     }
     return box;
   }
@@ -666,7 +677,7 @@
     return h('div', { 'class': 'step-card', 'data-kind': 'for_each', 'data-path': path },
       stepHead(list, i, 'Loop'),
       idField(step, path),
-      h('div', { 'class': 'field', 'data-path': path + '.for_each' }, h('label', { text: 'For each item of' }),
+      h('div', { 'class': 'field', 'data-path': path + '.for_each' }, labelFor(over, 'For each item of'),
         h('div', { 'class': 'value-row' }, over, refPicker(scope, function (ref) { step.for_each = ref; changed(true); }, arrays)),
         h('p', { 'class': 'hint', text: 'A list; inside the loop, $.item is the item and $.index its place.' })),
       field(path + '.max_items', 'At most this many items', max),
@@ -726,7 +737,7 @@
       var overlap = h('input', { type: 'checkbox', id: 'trigger-overlap', checked: t.allow_overlap === true });
       on(overlap, 'change', function () { t.allow_overlap = overlap.checked; changed(false); });
       box.appendChild(h('div', { 'class': 'field', 'data-path': 'trigger.allow_overlap' },
-        h('label', { 'class': 'choice' }, overlap, h('span', { text: 'Start a run even when the previous one is still going' }))));
+        h('label', { 'class': 'choice', 'for': overlap.id }, overlap, h('span', { text: 'Start a run even when the previous one is still going' }))));
     } else if (type === 'webhook') {
       box.appendChild(h('p', { 'class': 'hint', text: 'Once saved, the flow runs on each POST to its webhook address; the body is $.input.' }));
     } else if (type === 'event') {

@@ -453,6 +453,21 @@ async fn builder_posts_without_their_csrf_token_are_refused() {
     let (_, runs) = host.get(&format!("/flows/{id}/runs")).await;
     assert_eq!(runs["data"], json!([]));
 
+    // Without script the pages still read: the flow's page and the builder
+    // hold the definition, the builder's form posts it.
+    let (_, html) = page(&host, &cookie, &format!("/console/flows/{id}")).await;
+    assert!(html.contains("id=\"definition-json\""), "{html}");
+    assert!(
+        html.contains("&quot;Who am I&quot;") || html.contains("\"Who am I\""),
+        "{html}"
+    );
+    let (_, html) = page(&host, &cookie, &format!("/console/flows/{id}/edit")).await;
+    assert!(
+        html.contains(&format!("action=\"/console/flows/{id}/edit\"")),
+        "{html}"
+    );
+    assert!(html.contains("name=\"definition\""), "{html}");
+
     // With it: a test run, shown on the page (which reads without script).
     let r = post(
         &host,
