@@ -224,3 +224,96 @@ macro_rules! export_event_card {
         }
     };
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct Input {
+        watch: String,
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    struct Output {
+        seen: u32,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Ping {
+        n: u32,
+    }
+
+    /// Reports pings with an even number; its subscription is whatever `watch` is as JSON.
+    struct Evens;
+
+    impl EventCard for Evens {
+        type Input = Input;
+        type Output = Output;
+        type Event = Ping;
+        const ID: &'static str = "test.evens";
+        const NAME: &'static str = "Evens";
+        const DESCRIPTION: &'static str = "Even pings.";
+        const VERSION: &'static str = "1.0.0";
+
+        fn subscription(input: &Input, _ctx: &Context) -> Result<Value, CardError> {
+            serde_json::from_str(&input.watch).map_err(|e| CardError::internal(e.to_string()))
+        }
+
+        fn on_event(_: &Input, ping: Ping, _: &Context) -> Result<Option<Output>, CardError> {
+            Ok(ping.n.is_multiple_of(2).then_some(Output { seen: ping.n }))
+        }
+    }
+
+    fn ctx() -> Context {
+        Context::new("test")
+    }
+
+    #[test]
+    fn a_subscription_must_be_an_object() {
+        let ok = subscription_json::<Evens>(r#"{"watch":"{\"a\":1}"}"#, &ctx()).unwrap();
+        assert_eq!(ok, r#"{"a":1}"#);
+        let e = subscription_json::<Evens>(r#"{"watch":"[1]"}"#, &ctx()).unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Internal);
+        assert!(e.message.contains("JSON object"), "{}", e.message);
+        let e = subscription_json::<Evens>(r#"{"wach":"{}"}"#, &ctx()).unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn events_are_decoded_reported_or_not() {
+        let input = r#"{"watch":"{}"}"#;
+        assert_eq!(
+            on_event_json::<Evens>(input, r#"{"n":4}"#, &ctx()).unwrap(),
+            Some(r#"{"seen":4}"#.to_string())
+        );
+        assert_eq!(
+            on_event_json::<Evens>(input, r#"{"n":3}"#, &ctx()).unwrap(),
+            None
+        );
+        let e = on_event_json::<Evens>(input, r#"{"m":3}"#, &ctx()).unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Internal);
+        assert!(e.message.contains("event"), "{}", e.message);
+    }
+
+    #[test]
+    fn run_is_refused_and_the_manifest_has_the_schemas() {
+        let e = refuse_run::<Evens>();
+        assert_eq!(e.kind, crate::ErrorKind::InvalidInput);
+        assert!(
+            e.message.contains("test.evens is an event card"),
+            "{}",
+            e.message
+        );
+        let m = manifest::<Evens>();
+        let input: Value = serde_json::from_str(&m.input_schema).unwrap();
+        assert_eq!(input["required"], json!(["watch"]));
+        assert_eq!(
+            crate::testing::on_event::<Evens>(json!({"watch": "{}"}), json!({"n": 2}), &ctx())
+                .unwrap(),
+            Some(json!({"seen": 2}))
+        );
+    }
+}
