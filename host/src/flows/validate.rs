@@ -320,6 +320,17 @@ impl Checker<'_> {
                 )
                 .field(at("card"))
             })?;
+        if card.manifest().kind == crate::runtime::CardKind::Event {
+            return Err(AppError::new(
+                Kind::Unprocessable,
+                "event_card",
+                format!(
+                    "{} is an event card: it starts flows as their trigger ({{\"type\": \"event\", \"card\": \"{}\", ...}}) and cannot be a step",
+                    step.card, step.card
+                ),
+            )
+            .field(at("card")));
+        }
         let conn = self.connections.resolve(&step.connection).map_err(|_| {
             AppError::new(
                 Kind::Unprocessable,

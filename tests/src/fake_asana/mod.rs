@@ -15,7 +15,7 @@
 //!
 //! Routes: users (`users.rs`), workspaces and typeahead (`workspaces.rs`),
 //! teams and team memberships (`teams.rs`), tasks (`tasks.rs`), task lists
-//! and search (`task_lists.rs`), comments (`stories.rs`), projects and their
+//! and search (`task_lists.rs`), comments (`stories.rs`, one read in `story_read.rs`), projects and their
 //! memberships (`projects.rs`), SCIM reads (`scim.rs`) and writes
 //! (`scim_write.rs`). An operation whose scope Asana's description does not
 //! name needs a token with Full permissions (`middleware::required_scopes`).
@@ -36,6 +36,7 @@ mod scim_write;
 pub mod seed;
 mod state;
 mod stories;
+mod story_read;
 mod task_input;
 mod task_lists;
 mod tasks;
@@ -280,6 +281,10 @@ fn router(state: AppState) -> Router {
         .route(
             &format!("{api}/tasks/{{task_gid}}/stories"),
             get(stories::list_stories).post(stories::create_story),
+        )
+        .route(
+            &format!("{api}/stories/{{story_gid}}"),
+            get(story_read::get_story),
         )
         .route(
             &format!("{api}/projects"),
