@@ -13,6 +13,7 @@
   var root = document.getElementById('builder');
   var form = document.getElementById('builder-form');
   var textarea = document.getElementById('definition');
+  var offered = document.getElementById('builder-inputs');
   if (!root || !form || !textarea) return;
 
   var cards = parse(root.getAttribute('data-cards'), []);
@@ -51,6 +52,12 @@
       Object.keys(def.output).forEach(function (k) { output.push({ name: k, value: def.output[k] }); });
     }
     var inputs = [];
+    if (offered) {
+      offered.value.split(',').forEach(function (n) {
+        n = n.trim();
+        if (n && inputs.indexOf(n) < 0) inputs.push(n);
+      });
+    }
     var re = /\$\.input\.([A-Za-z0-9_-]+)/g;
     var m;
     while ((m = re.exec(text)) !== null) {
@@ -86,6 +93,7 @@
 
   function sync() {
     textarea.value = JSON.stringify(definition(), null, 2);
+    if (offered) offered.value = state.inputs.join(', ');
   }
 
   // ---- DOM helpers --------------------------------------------------------
@@ -695,6 +703,7 @@
     var inputs = h('input', { type: 'text', id: 'flow-inputs', value: state.inputs.join(', '), spellcheck: 'false' });
     on(inputs, 'input', function () {
       state.inputs = inputs.value.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+      sync();
     });
     return h('section', { 'class': 'panel builder-panel' },
       h('h2', { text: 'Flow' }),

@@ -51,7 +51,7 @@ async fn cards_json(console: &Console) -> Value {
     let mut cards = Vec::new();
     for card in console.app.catalogue.all().await {
         let m = card.manifest();
-        let kind = if m.is_event() { "event" } else { "action" };
+        let kind = m.kind.as_str();
         let connector_id = m.id.split_once('.').map_or("", |(c, _)| c).to_string();
         let connector_name = console
             .app
@@ -117,6 +117,9 @@ struct BuilderPage<'a> {
     flow: Option<&'a Flow>,
     /// The definition's JSON as it stands (saved, or as last sent).
     definition: String,
+    /// The flow's input names the builder offered when the form was sent
+    /// (the definition only holds those it refers to already).
+    inputs: String,
     flash: Option<Flash>,
     error: Option<AppError>,
     sample_input: String,
@@ -207,6 +210,7 @@ async fn builder_page(
         form.builder-form #builder-form method="post" action=(action)
             data-error-field=(error_field) data-error-message=(error_message) {
             (csrf_field(ctx))
+            input #builder-inputs type="hidden" name="inputs" value=(page.inputs);
             div #builder data-cards=(cards) data-connections=(connections) {}
             details.panel #definition-box open {
                 summary { "Definition (JSON)" }
@@ -301,6 +305,7 @@ pub(crate) async fn new_form(
     let page = BuilderPage {
         flow: None,
         definition,
+        inputs: String::new(),
         flash: None,
         error: None,
         sample_input: "{}".into(),
@@ -324,6 +329,7 @@ pub(crate) async fn edit_form(
         flow: Some(&flow),
         sample_input: sample_for(&definition),
         definition,
+        inputs: String::new(),
         flash: console.sessions.take_flash(&ctx),
         error: None,
         test: None,
@@ -331,11 +337,13 @@ pub(crate) async fn edit_form(
     builder_page(&console, &ctx, StatusCode::OK, page).await
 }
 
-/// The builder's form: the definition's JSON.
+/// The builder's form: the definition's JSON, and the input names offered.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct SaveForm {
     #[serde(default)]
     definition: String,
+    #[serde(default)]
+    inputs: String,
 }
 
 /// The definition a form holds, checked as the API checks a body.
@@ -422,6 +430,7 @@ async fn refused(
         flow,
         sample_input: sample_for(&form.definition),
         definition: form.definition,
+        inputs: form.inputs,
         flash: None,
         error: Some(e),
         test: None,
@@ -484,6 +493,7 @@ pub(crate) async fn test(
     let page = BuilderPage {
         flow: Some(&flow),
         definition: definition_text(&flow.definition),
+        inputs: String::new(),
         flash: None,
         error: None,
         sample_input: form.input,
@@ -508,11 +518,13 @@ mod tests {
     fn an_empty_or_unknown_definition_names_its_field() {
         let e = definition_of(&SaveForm {
             definition: " ".into(),
+            inputs: String::new(),
         })
         .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("definition"));
         let e = definition_of(&SaveForm {
             definition: r#"{"name": "x", "steps": [{"id": "a", "card": "c.d", "connection": "x", "colour": 1}]}"#.into(),
+            inputs: String::new(),
         })
         .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("steps[0].colour"), "{e:?}");

@@ -529,8 +529,19 @@ async fn a_condition_a_loop_an_output_and_a_schedule_built_by_clicks_save_and_ru
         b.fill("#flow-name", "Welcome the newcomers").await;
         b.fill("#flow-inputs", "email").await;
 
-        // A schedule trigger.
+        // A schedule trigger; a time zone the host does not know is refused
+        // next to its field.
         b.select("#trigger-type", "schedule").await;
+        b.fill("#trigger-timezone", "Mars/Olympus_Mons").await;
+        b.click("#save").await;
+        b.wait_text(
+            &format!("{} .field-error", at("trigger.timezone")),
+            "Mars/Olympus_Mons",
+        )
+        .await;
+        // The page came back with what was sent, the input names included.
+        assert_eq!(b.value("#flow-name").await, "Welcome the newcomers");
+        assert_eq!(b.value("#flow-inputs").await, "email");
         b.fill("#trigger-timezone", "Europe/Paris").await;
         b.select("#trigger-missed", "run_once").await;
         assert_eq!(b.value("#trigger-cron").await, "0 9 * * MON-FRI");
@@ -655,6 +666,71 @@ async fn a_condition_a_loop_an_output_and_a_schedule_built_by_clicks_save_and_ru
         );
         let (_, runs) = host.get(&format!("/flows/{id}/runs")).await;
         assert_eq!(runs["data"][0]["status"], "succeeded");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_event_trigger_takes_an_event_card_and_offers_its_output() {
+    let fake = FakeAsana::start().await;
+    let host = Host::start(&fake).await;
+    let conn = host.token_connection("Ops Asana", false).await;
+    with_browser(async |b| {
+        sign_in(b, &host).await;
+        b.goto(&format!("{}/console/flows/new", host.base)).await;
+        b.wait("#builder.ready").await;
+        b.fill("#flow-name", "Completed tasks").await;
+        b.select("#trigger-type", "event").await;
+        // Only event cards are offered as events, and only action cards as steps.
+        let events = b
+            .script(
+                "return Array.from(document.querySelectorAll('select.trigger-card option')).map(o => o.value).filter(Boolean);",
+                vec![],
+            )
+            .await;
+        let events: Vec<&str> = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(events.contains(&"asana.task-completed"), "{events:?}");
+        assert!(!events.contains(&"asana.read-task"), "{events:?}");
+        b.select("select.trigger-card", "asana.task-completed").await;
+        b.fill(&format!("{} .value", at("trigger.input.project")), seed::PROJECT_GID)
+            .await;
+        assert_eq!(b.value("select.trigger-connection").await, conn);
+
+        b.click("#add-step").await;
+        let actions = b
+            .script(
+                "return Array.from(document.querySelectorAll('[data-path=\"steps[0].card\"] option')).map(o => o.value);",
+                vec![],
+            )
+            .await;
+        assert!(
+            !actions.as_array().unwrap().iter().any(|v| v == "asana.task-completed"),
+            "{actions}"
+        );
+        b.select(&format!("{} select", at("steps[0].card")), "asana.read-task")
+            .await;
+        b.wait(&at("steps[0].input")).await;
+        b.fill(&format!("{} input", at("steps[0].id")), "read_task").await;
+        map(b, "steps[0].input.task", "$.event.task.gid").await;
+        assert_eq!(
+            definition(b).await,
+            json!({
+                "name": "Completed tasks",
+                "trigger": {"type": "event", "card": "asana.task-completed", "connection": conn,
+                            "input": {"project": seed::PROJECT_GID}},
+                "steps": [{"id": "read_task", "card": "asana.read-task", "connection": conn,
+                           "input": {"task": "$.event.task.gid"}}]
+            })
+        );
+        b.click("#save").await;
+        b.wait_text("#banner", "Flow saved").await;
+        let (_, flows) = host.get("/flows").await;
+        assert_eq!(flows["data"][0]["definition"]["trigger"]["card"], "asana.task-completed");
     })
     .await;
 }
