@@ -467,6 +467,9 @@ async fn builder_posts_without_their_csrf_token_are_refused() {
         "{html}"
     );
     assert!(html.contains("name=\"definition\""), "{html}");
+    // The page carries the catalogue for the script: every card's schemas.
+    assert!(html.len() < 1024 * 1024, "{} bytes", html.len());
+    println!("builder page: {} bytes", html.len());
 
     // With it: a test run, shown on the page (which reads without script).
     let r = post(
