@@ -192,7 +192,7 @@ fn collect_places(
 #[derive(Clone, Default)]
 struct Scope {
     /// Steps that have run on every path to here: the shape of their output
-    /// and who owns it, for messages (`card asana.search-user's output`).
+    /// and who owns it, for messages (`card example.find-user's output`).
     visible: HashMap<String, (Shape, String)>,
     containers: Vec<Container>,
     /// The innermost loop's item, and the reference to its list.

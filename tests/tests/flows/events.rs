@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use cardhost::store::TriggerStore;
 use cardhost_tests::fake_asana::{seed, FakeAsana, WebhookOptions};
 use serde_json::{json, Value};
 
@@ -67,7 +66,10 @@ async fn enable(host: &Host, fake: &FakeAsana, flow: &str) -> String {
     let sub = &body["trigger"]["subscription"];
     let gid = sub["provider_id"].as_str().expect("subscribed").to_string();
     let hooks = fake.webhooks();
-    let hook = hooks.iter().find(|h| h["gid"] == gid).expect("the fake has the webhook");
+    let hook = hooks
+        .iter()
+        .find(|h| h["gid"] == gid)
+        .expect("the fake has the webhook");
     assert_eq!(hook["resource"]["gid"], seed::PROJECT_GID);
     assert_eq!(hook["target"], sub["target"]);
     gid
@@ -86,7 +88,10 @@ async fn wait_for_finished_runs(host: &Host, flow: &str, count: usize) -> Vec<Va
         if found.iter().filter(|r| r["status"] != "running").count() >= count {
             return found;
         }
-        assert!(Instant::now() < deadline, "waiting for {count} runs: {found:?}");
+        assert!(
+            Instant::now() < deadline,
+            "waiting for {count} runs: {found:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -119,15 +124,25 @@ async fn completing_a_task_runs_the_flow_with_that_task() {
     assert_eq!(run["trigger"]["type"], "event");
     assert_eq!(run["trigger"]["card"], "asana.task-completed");
     assert_eq!(run["trigger"]["event"]["task"]["gid"], json!(task), "{run}");
-    assert_eq!(run["trigger"]["provider_event"]["change"]["field"], "completed");
+    assert_eq!(
+        run["trigger"]["provider_event"]["change"]["field"],
+        "completed"
+    );
     assert_eq!(run["steps"][0]["output"]["completed"], true, "{run}");
     assert_eq!(run["output"]["done"], "Ship the release is done");
 
-    // Adding a task is an event too, but not one this card reports.
+    // Adding a task is not delivered (the webhook's filter is on `completed`);
+    // marking the task not done is, and the card passes over it.
     new_task(&fake, "Not done yet").await;
+    let body = json!({"data": {"completed": false}});
+    asana(&fake, reqwest::Method::PUT, &format!("/tasks/{task}"), body).await;
+    delivered(&fake, &hook, 2).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(runs(&host, &flow).await.len(), 1, "only completions start the flow");
-    assert!(fake.deliveries(&hook).len() >= 2);
+    assert_eq!(
+        runs(&host, &flow).await.len(),
+        1,
+        "only completions start the flow"
+    );
     assert_eq!(host.app.triggers.inbox_len(), 0, "every event was taken");
 }
 
@@ -138,7 +153,11 @@ async fn a_bad_signature_gets_401_and_nothing_is_stored() {
     let conn = host.token_connection("team", false).await;
     let flow = create_flow(&host, on_completed(&conn)).await;
     let hook = enable(&host, &fake, &flow).await;
-    let target = fake.webhooks().into_iter().find(|h| h["gid"] == hook).unwrap()["target"]
+    let target = fake
+        .webhooks()
+        .into_iter()
+        .find(|h| h["gid"] == hook)
+        .unwrap()["target"]
         .as_str()
         .unwrap()
         .to_string();
@@ -151,22 +170,43 @@ async fn a_bad_signature_gets_401_and_nothing_is_stored() {
         "change": {"field": "completed", "action": "changed"}
     }]})
     .to_string();
-    let secret = host.app.store.get_trigger(&flow).unwrap().unwrap().subscription.unwrap().secret.unwrap();
+    let secret = host
+        .app
+        .store
+        .get_trigger(&flow)
+        .unwrap()
+        .unwrap()
+        .subscription
+        .unwrap()
+        .secret
+        .unwrap();
     let good = cardhost::triggers::signature::sign(secret.as_bytes(), body.as_bytes());
     let post = |signature: Option<String>, body: String| {
-        let mut r = host.client.post(&target).header("content-type", "application/json").body(body);
+        let mut r = host
+            .client
+            .post(&target)
+            .header("content-type", "application/json")
+            .body(body);
         if let Some(s) = signature {
             r = r.header("X-Hook-Signature", s);
         }
         r.send()
     };
     let wrong = cardhost::triggers::signature::sign(b"not the secret", body.as_bytes());
-    for (signature, what) in [(None, "no signature"), (Some(wrong), "another key"), (Some("zz".into()), "not hex")] {
+    for (signature, what) in [
+        (None, "no signature"),
+        (Some(wrong), "another key"),
+        (Some("zz".into()), "not hex"),
+    ] {
         let r = post(signature, body.clone()).await.unwrap();
         assert_eq!(r.status(), 401, "{what}");
     }
     let tampered = body.replace("completed", "name");
-    assert_eq!(post(Some(good.clone()), tampered).await.unwrap().status(), 401, "a signature over another body");
+    assert_eq!(
+        post(Some(good.clone()), tampered).await.unwrap().status(),
+        401,
+        "a signature over another body"
+    );
     assert_eq!(host.app.triggers.inbox_len(), 0, "nothing stored");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(runs(&host, &flow).await.is_empty());
@@ -192,11 +232,18 @@ async fn a_delivery_repeated_after_a_timeout_runs_once() {
     complete(&fake, &task).await;
     wait_for_finished_runs(&host, &flow, 1).await;
     let before = fake.deliveries(&hook).len();
-    assert!(fake.redeliver_last(&hook), "the fake sends the same body again");
+    assert!(
+        fake.redeliver_last(&hook),
+        "the fake sends the same body again"
+    );
     delivered(&fake, &hook, before + 1).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let history = runs(&host, &flow).await;
-    assert_eq!(history.len(), 1, "the repeat started no second run: {history:?}");
+    assert_eq!(
+        history.len(),
+        1,
+        "the repeat started no second run: {history:?}"
+    );
 }
 
 #[tokio::test]
@@ -212,7 +259,11 @@ async fn events_acknowledged_before_a_stop_are_run_after_the_restart() {
     complete(&fake, &task).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while host.app.triggers.inbox_len() == 0 {
-        assert!(Instant::now() < deadline, "the delivery was not acknowledged: {:?}", fake.deliveries(&hook));
+        assert!(
+            Instant::now() < deadline,
+            "the delivery was not acknowledged: {:?}",
+            fake.deliveries(&hook)
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(runs(&host, &flow).await.is_empty(), "acknowledged, not run");
@@ -254,14 +305,30 @@ async fn disabling_deletes_the_webhook_and_a_dropped_one_is_made_again_at_start(
     complete(&fake, &task).await;
     wait_for_finished_runs(&host, &flow, 1).await;
     let (_, shown) = host.get(&format!("/flows/{flow}")).await;
-    assert_eq!(shown["trigger_status"]["subscription"]["provider_id"], json!(second));
+    assert_eq!(
+        shown["trigger_status"]["subscription"]["provider_id"],
+        json!(second)
+    );
 
-    let (status, body) = host.post(&format!("/flows/{flow}/disable"), json!({})).await;
+    let (status, body) = host
+        .post(&format!("/flows/{flow}/disable"), json!({}))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(body.get("warnings").is_none(), "{body}");
-    assert!(fake.webhooks().is_empty(), "the webhook is deleted at Asana");
-    let target = shown["trigger_status"]["subscription"]["target"].as_str().unwrap();
-    let r = host.client.post(target).body("{\"events\":[]}").send().await.unwrap();
+    assert!(
+        fake.webhooks().is_empty(),
+        "the webhook is deleted at Asana"
+    );
+    let target = shown["trigger_status"]["subscription"]["target"]
+        .as_str()
+        .unwrap();
+    let r = host
+        .client
+        .post(target)
+        .body("{\"events\":[]}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404, "the old address is gone");
     host.stop().await;
 }
@@ -270,7 +337,12 @@ async fn disabling_deletes_the_webhook_and_a_dropped_one_is_made_again_at_start(
 async fn enabling_an_event_flow_needs_an_address_asana_can_reach() {
     let fake = fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let host = Host::start_in(&fake, dir.path(), &[("CARDHOST_PUBLIC_URL", "http://cards.example.com")]).await;
+    let host = Host::start_in(
+        &fake,
+        dir.path(),
+        &[("CARDHOST_PUBLIC_URL", "http://cards.example.com")],
+    )
+    .await;
     let conn = host.token_connection("team", false).await;
     let flow = create_flow(&host, on_completed(&conn)).await;
     let (status, body) = host.post(&format!("/flows/{flow}/enable"), json!({})).await;
@@ -287,10 +359,18 @@ async fn event_triggers_are_checked_at_save() {
     let conn = host.token_connection("team", false).await;
     let cases = [
         ("/trigger/card", json!("asana.read-task"), "trigger.card"),
-        ("/trigger/input", json!({}), "trigger.input"),
-        ("/trigger/input", json!({"project": "$.input.project"}), "trigger.input.project"),
+        ("/trigger/input", json!({}), "trigger.input.project"),
+        (
+            "/trigger/input",
+            json!({"project": "$.input.project"}),
+            "trigger.input.project",
+        ),
         ("/trigger/connection", json!("nobody"), "trigger.connection"),
-        ("/steps/0/input/task", json!("$.event.task.gidd"), "steps[0].input.task"),
+        (
+            "/steps/0/input/task",
+            json!("$.event.task.gidd"),
+            "steps[0].input.task",
+        ),
         ("/steps/0/card", json!("asana.new-task"), "steps[0].card"),
     ];
     for (pointer, value, field) in cases {
