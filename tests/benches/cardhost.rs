@@ -38,6 +38,7 @@ use serde_json::{json, Value};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "cardhost/deliveries.rs"]
 mod deliveries;
 use common::{fake_env, API_KEY};
 

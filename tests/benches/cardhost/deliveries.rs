@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cardhost::store::TriggerStore;
 use cardhost_tests::fake_asana::{seed, FakeAsana, WebhookOptions};
 use serde_json::json;
 
