@@ -53,6 +53,31 @@ pub struct GuestError {
     pub field: Option<String>,
 }
 
+/// The same code for every version and world of [`CardPre`]: their
+/// generated types differ, the names of their functions do not. `$version`
+/// names the bindings module of the card's contract version.
+macro_rules! each_world {
+    ($card:expr, $pre:ident, $version:ident => $body:expr) => {
+        match $card {
+            CardPre::V0_1_0($pre) => {
+                #[allow(unused_imports)]
+                use v0_1_0 as $version;
+                $body
+            }
+            CardPre::V0_2_0Action($pre) => {
+                #[allow(unused_imports)]
+                use v0_2_0 as $version;
+                $body
+            }
+            CardPre::V0_2_0Event($pre) => {
+                #[allow(unused_imports)]
+                use v0_2_0 as $version;
+                $body
+            }
+        }
+    };
+}
+
 /// A card compiled and linked for its contract version and world, ready to
 /// instantiate once per call.
 pub enum CardPre {
@@ -89,32 +114,14 @@ impl CardPre {
 
     /// Instantiate the card and ask for its manifest.
     pub async fn manifest(&self, store: &mut Store<RunState>) -> wasmtime::Result<GuestManifest> {
-        Ok(match self {
-            CardPre::V0_1_0(pre) => {
-                let world = pre.instantiate_async(&mut *store).await?;
-                world
-                    .cardhost_card_card()
-                    .call_manifest(store)
-                    .await?
-                    .into()
-            }
-            CardPre::V0_2_0Action(pre) => {
-                let world = pre.instantiate_async(&mut *store).await?;
-                world
-                    .cardhost_card_card()
-                    .call_manifest(store)
-                    .await?
-                    .into()
-            }
-            CardPre::V0_2_0Event(pre) => {
-                let world = pre.instantiate_async(&mut *store).await?;
-                world
-                    .cardhost_card_card()
-                    .call_manifest(store)
-                    .await?
-                    .into()
-            }
-        })
+        Ok(each_world!(self, pre, _version => {
+            let world = pre.instantiate_async(&mut *store).await?;
+            world
+                .cardhost_card_card()
+                .call_manifest(store)
+                .await?
+                .into()
+        }))
     }
 
     /// Instantiate the card and call `run`.
@@ -124,32 +131,14 @@ impl CardPre {
         input: &str,
         context: &RunContext,
     ) -> wasmtime::Result<Result<String, GuestError>> {
-        Ok(match self {
-            CardPre::V0_1_0(pre) => {
-                let world = pre.instantiate_async(&mut *store).await?;
-                let context = v0_1_0::RunContext::from(context);
-                let card = world.cardhost_card_card();
-                card.call_run(store, input, &context)
-                    .await?
-                    .map_err(Into::into)
-            }
-            CardPre::V0_2_0Action(pre) => {
-                let world = pre.instantiate_async(&mut *store).await?;
-                let context = v0_2_0::RunContext::from(context);
-                let card = world.cardhost_card_card();
-                card.call_run(store, input, &context)
-                    .await?
-                    .map_err(Into::into)
-            }
-            CardPre::V0_2_0Event(pre) => {
-                let world = pre.instantiate_async(&mut *store).await?;
-                let context = v0_2_0::RunContext::from(context);
-                let card = world.cardhost_card_card();
-                card.call_run(store, input, &context)
-                    .await?
-                    .map_err(Into::into)
-            }
-        })
+        Ok(each_world!(self, pre, version => {
+            let world = pre.instantiate_async(&mut *store).await?;
+            let context = version::RunContext::from(context);
+            let card = world.cardhost_card_card();
+            card.call_run(store, input, &context)
+                .await?
+                .map_err(Into::into)
+        }))
     }
 
     /// Instantiate an event card and call `event.subscription`.
