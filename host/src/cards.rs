@@ -2,7 +2,9 @@
 //! (`POST /api/v1/cards/{card}/run`), the console and flows share. It checks
 //! that the card can run, that the connection is of the card's connector,
 //! authorized and granted the card's scopes, then runs the card with the
-//! connection's credentials behind the HTTP capability.
+//! connection's credentials behind the HTTP capability. Event cards go the
+//! same way into their `event` interface: the subscription a trigger asks
+//! for, and one provider event at a time.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,16 +17,18 @@ use crate::connections::Connections;
 use crate::connectors::Registry;
 use crate::error::{AppError, Kind};
 use crate::runtime::catalogue::Catalogue;
-use crate::runtime::{CardErrorKind, LoadedCard, LogLine, RunContext, RunError, Runtime};
-use crate::store::ConnectionStatus;
+use crate::runtime::{
+    CardErrorKind, CardKind, LoadedCard, LogLine, RunContext, RunError, RunReport, Runtime,
+};
+use crate::store::{Connection, ConnectionStatus};
 
 /// A card run as the API reports it.
 #[derive(Debug, Serialize)]
-pub struct CardRun {
+pub struct CardRun<T = Value> {
     pub card: String,
     pub connection: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub output: Option<Value>,
+    pub output: Option<T>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunFailure>,
     pub calls: Vec<HttpCall>,
@@ -131,13 +135,100 @@ impl CardRunner {
 
     /// Run a card on a connection (by id or nickname). A run that the card or
     /// the provider failed is `Ok`, with its `error`; `Err` is a run that
-    /// could not start.
+    /// could not start. An event card is not run: it starts flows as a
+    /// trigger (a 422 `event_card`).
     pub async fn run(
         &self,
         card_id: &str,
         connection: &str,
         input: &Value,
     ) -> Result<CardRun, AppError> {
+        let (call, grant) = self.prepare(card_id, connection, CardKind::Action).await?;
+        let report = self
+            .inner
+            .runtime
+            .run(&call.card, input, &call.context, Some(grant))
+            .await;
+        Ok(self.finish(call, report).await)
+    }
+
+    /// The subscription an event card asks for, given its trigger input: a
+    /// JSON object in the connector's webhook terms. The same checks as
+    /// [`CardRunner::run`] (the card exists, the connection is of its
+    /// connector, authorized, granted its scopes; the input matches the input
+    /// schema) and the same limits; a card that fails is an error of the kind
+    /// its failure has (the input, the provider, ...). A 422
+    /// `not_an_event_card` for an action card.
+    pub async fn subscription(
+        &self,
+        card_id: &str,
+        connection: &str,
+        input: &Value,
+    ) -> Result<Value, AppError> {
+        let (call, grant) = self.prepare(card_id, connection, CardKind::Event).await?;
+        let report = self
+            .inner
+            .runtime
+            .subscription(&call.card, input, &call.context, Some(grant))
+            .await;
+        let card = call.card.manifest().id.clone();
+        let run = self.finish(call, report).await;
+        match (run.output, run.error) {
+            (Some(subscription), _) => Ok(subscription),
+            (None, Some(failure)) => Err(AppError {
+                kind: failure.kind,
+                code: failure.code,
+                message: format!("the subscription of card {card}: {}", failure.message),
+                field: failure.field,
+            }),
+            (None, None) => Err(AppError::new(
+                Kind::Internal,
+                "internal",
+                format!("card {card} answered no subscription"),
+            )),
+        }
+    }
+
+    /// One provider event through an event card, for a trigger with this
+    /// input: a [`CardRun`] whose `output` is the event as the flow sees it,
+    /// or `output: None, error: None` when the card filtered the event out;
+    /// `error` when it failed. The same checks and limits as
+    /// [`CardRunner::run`]; the output is checked against the card's output
+    /// schema. A 422 `not_an_event_card` for an action card.
+    pub async fn on_event(
+        &self,
+        card_id: &str,
+        connection: &str,
+        input: &Value,
+        event: &Value,
+    ) -> Result<CardRun, AppError> {
+        let (call, grant) = self.prepare(card_id, connection, CardKind::Event).await?;
+        let report = self
+            .inner
+            .runtime
+            .on_event(&call.card, input, event, &call.context, Some(grant))
+            .await;
+        let run = self.finish(call, report).await;
+        Ok(CardRun {
+            card: run.card,
+            connection: run.connection,
+            output: run.output.flatten(),
+            error: run.error,
+            calls: run.calls,
+            logs: run.logs,
+            duration_ms: run.duration_ms,
+        })
+    }
+
+    /// Everything a call into a card of `kind` needs, checked: the card, the
+    /// connection (of the card's connector, authorized, granted the card's
+    /// scopes) and the run context; and the grant the runtime takes.
+    async fn prepare(
+        &self,
+        card_id: &str,
+        connection: &str,
+        kind: CardKind,
+    ) -> Result<(Prepared, Grant), AppError> {
         let Inner {
             registry,
             runtime,
@@ -145,10 +236,35 @@ impl CardRunner {
             ..
         } = &*self.inner;
         let card = self.card(card_id).await?;
+        let manifest = card.manifest();
+        match (manifest.kind, kind) {
+            (CardKind::Event, CardKind::Action) => {
+                return Err(AppError::new(
+                    Kind::Unprocessable,
+                    "event_card",
+                    format!(
+                        "card {} is an event card: event cards are not run, they start flows \
+                         as triggers",
+                        manifest.id
+                    ),
+                ))
+            }
+            (CardKind::Action, CardKind::Event) => {
+                return Err(AppError::new(
+                    Kind::Unprocessable,
+                    "not_an_event_card",
+                    format!(
+                        "card {} is an action card: only event cards have a subscription and \
+                         take provider events",
+                        manifest.id
+                    ),
+                ))
+            }
+            _ => {}
+        }
         let conn = connections
             .resolve(connection)
             .map_err(|e| e.field("connection"))?;
-        let manifest = card.manifest();
         let connector = connections.connector(&conn.connector, "connection")?;
         if registry.for_card(&manifest.id).map(|c| c.id.clone()) != Some(conn.connector.clone()) {
             return Err(AppError::new(
@@ -186,46 +302,42 @@ impl CardRunner {
             default_workspace: conn.default_workspace.clone().or(app_workspace),
             has_service_account: conn.has_service_account_token && manifest.uses_service_account,
         };
-        let report = runtime.run(&card, input, &context, Some(grant)).await;
-        connections.touch(&conn).await;
+        Ok((
+            Prepared {
+                card,
+                conn,
+                context,
+            },
+            grant,
+        ))
+    }
+
+    /// The run as the API reports it, once the connection's use is noted.
+    async fn finish<T>(&self, call: Prepared, report: RunReport<T>) -> CardRun<T> {
+        self.inner.connections.touch(&call.conn).await;
+        let id = &call.card.manifest().id;
         let (output, error) = match report.result {
             Ok(v) => (Some(v), None),
             Err(e) => {
-                tracing::info!(card = %manifest.id, connection = %conn.id, code = e.code(), "card run failed");
+                tracing::info!(card = %id, connection = %call.conn.id, code = e.code(), "card run failed");
                 (None, Some(RunFailure::from(&e)))
             }
         };
-        Ok(CardRun {
-            card: manifest.id.clone(),
-            connection: conn.id,
+        CardRun {
+            card: id.clone(),
+            connection: call.conn.id,
             output,
             error,
             calls: report.calls,
             logs: report.logs,
             duration_ms: report.duration.as_secs_f64() * 1000.0,
-        })
+        }
     }
 }
 
-impl CardRunner {
-    /// TEMPORARY until the contract branch merges.
-    pub async fn subscription(
-        &self,
-        _card_id: &str,
-        _connection: &str,
-        _input: &Value,
-    ) -> Result<Value, AppError> {
-        Err(AppError::new(Kind::Internal, "todo", "todo"))
-    }
-
-    /// TEMPORARY until the contract branch merges.
-    pub async fn on_event(
-        &self,
-        _card_id: &str,
-        _connection: &str,
-        _input: &Value,
-        _event: &Value,
-    ) -> Result<CardRun, AppError> {
-        Err(AppError::new(Kind::Internal, "todo", "todo"))
-    }
+/// A call into a card, checked and ready.
+struct Prepared {
+    card: Arc<LoadedCard>,
+    conn: Connection,
+    context: RunContext,
 }

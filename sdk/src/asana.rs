@@ -9,6 +9,9 @@
 //! account token: see [`Asana::secondary_emails`] and
 //! [`Asana::secondary_emails_each`] to read, [`Asana::scim_user_by_email`],
 //! [`Asana::scim_create_user`] and [`Asana::scim_patch`] to manage users.
+//! Event cards find Asana's webhook subscriptions and events in [`events`].
+
+pub mod events;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

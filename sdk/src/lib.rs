@@ -1,13 +1,17 @@
 //! What a cardhost card author depends on.
 //!
-//! A card is a WebAssembly component (world `card-world` of
-//! `schemas/wit/since_v0.1.0/card.wit`) built from a Rust crate for `wasm32-wasip2`. The
+//! A card is a WebAssembly component (world `card-world`, or
+//! `event-card-world` for an event card, of
+//! `schemas/wit/since_v0.2.0/card.wit`) built from a Rust crate for `wasm32-wasip2`. The
 //! sdk gives it:
 //!
 //! - [`Card`] and [`export_card!`]: implement the trait with typed input and
 //!   output (serde + schemars, derived with [`card_io`](macro@card_io) so that
 //!   this crate is a card's only dependency), export it, and the manifest with
 //!   JSON Schemas, input decoding and output encoding are done for you;
+//! - [`EventCard`] and [`export_event_card!`]: the same for a card that
+//!   starts flows on a provider's events (its subscription and its reading of
+//!   each event);
 //! - [`Context`]: the run's facts (default workspace, service account),
 //!   logging and the HTTP capability;
 //! - [`http`]: the raw authorized HTTP capability (the host attaches the
@@ -65,6 +69,7 @@ pub mod card;
 pub mod context;
 pub mod dates;
 pub mod error;
+pub mod event;
 pub mod github;
 pub mod http;
 pub mod input;
@@ -80,6 +85,7 @@ pub use card::{Card, CardManifest};
 pub use cardhost_sdk_macros::card_io;
 pub use context::{Context, Level};
 pub use error::{CardError, ErrorKind};
+pub use event::EventCard;
 pub use http::{Credential, Http, HttpError, Method, Request, Response};
 
 /// What the generated bindings, [`export_card!`] and `#[card_io]` reach

@@ -1,6 +1,7 @@
 //! Native test support (not on `wasm32`): [`run`], which runs a card as the
-//! host would, a mock for the HTTP capability and a capture of log lines, both
-//! per thread.
+//! host would, [`subscription`] and [`on_event`], which call an event card as
+//! the host would, a mock for the HTTP capability and a capture of log lines,
+//! both per thread.
 //!
 //! [`run`] checks the input against the card's input schema before the card
 //! sees it, and the output against its output schema after, with the JSON
@@ -25,6 +26,7 @@ pub use crate::card::manifest;
 use crate::card::Card;
 use crate::context::{Context, Level};
 use crate::error::{CardError, ErrorKind};
+use crate::event::{manifest as event_manifest, EventCard};
 use crate::http::{HttpError, Request, Response};
 
 type Handler = Box<dyn FnMut(&Request) -> Result<Response, HttpError>>;
@@ -104,10 +106,74 @@ pub fn run<C: Card>(input: Value, ctx: &Context) -> Result<Value, CardError> {
 /// [`run`] on input and output JSON text (what `__cardhost_run` calls).
 pub fn run_json<C: Card>(input: &str, ctx: &Context) -> Result<String, CardError> {
     let manifest = manifest::<C>();
+    check_input(&manifest.input_schema, input)?;
+    let output = crate::card::run_json::<C>(input, ctx)?;
+    check_output(&manifest.output_schema, &output)?;
+    Ok(output)
+}
+
+/// The subscription event card `C` asks for with `input`, as the host asks
+/// for it, with this thread's HTTP mock: the input checked against the
+/// card's input schema first (a mismatch is `ErrorKind::InvalidInput` naming
+/// the field).
+///
+/// ```ignore
+/// let sub = cardhost_sdk::testing::subscription::<NewTask>(json!({"project": "1"}), &ctx)?;
+/// assert_eq!(sub["resource"], "1");
+/// ```
+pub fn subscription<C: EventCard>(input: Value, ctx: &Context) -> Result<Value, CardError> {
+    let subscription = subscription_json::<C>(&input.to_string(), ctx)?;
+    serde_json::from_str(&subscription)
+        .map_err(|e| CardError::internal(format!("the subscription is not JSON: {e}")))
+}
+
+/// [`subscription`] on input JSON text (what `__cardhost_subscription` calls).
+pub fn subscription_json<C: EventCard>(input: &str, ctx: &Context) -> Result<String, CardError> {
+    check_input(&event_manifest::<C>().input_schema, input)?;
+    crate::event::subscription_json::<C>(input, ctx)
+}
+
+/// Event card `C` on one `event` for a trigger with `input`, as the host
+/// hands it over, with this thread's HTTP mock: the input checked against
+/// the card's input schema, the output (when there is one) against its
+/// output schema (a mismatch is `ErrorKind::Internal`, the host's
+/// `invalid_output`). `None` when the card does not report the event.
+pub fn on_event<C: EventCard>(
+    input: Value,
+    event: Value,
+    ctx: &Context,
+) -> Result<Option<Value>, CardError> {
+    let output = on_event_json::<C>(&input.to_string(), &event.to_string(), ctx)?;
+    output
+        .map(|o| {
+            serde_json::from_str(&o)
+                .map_err(|e| CardError::internal(format!("the card's output is not JSON: {e}")))
+        })
+        .transpose()
+}
+
+/// [`on_event`] on input, event and output JSON text (what
+/// `__cardhost_on_event` calls).
+pub fn on_event_json<C: EventCard>(
+    input: &str,
+    event: &str,
+    ctx: &Context,
+) -> Result<Option<String>, CardError> {
+    let manifest = event_manifest::<C>();
+    check_input(&manifest.input_schema, input)?;
+    let output = crate::event::on_event_json::<C>(input, event, ctx)?;
+    if let Some(output) = &output {
+        check_output(&manifest.output_schema, output)?;
+    }
+    Ok(output)
+}
+
+/// The input checked against the input schema as the host checks it.
+fn check_input(schema: &str, input: &str) -> Result<(), CardError> {
     // The host reads the input as JSON before anything else; text that is not
     // JSON is left to the card's decoding, which says so.
     if let Ok(value) = serde_json::from_str::<Value>(input) {
-        if let Some(v) = first_violation(&manifest.input_schema, &value, "input")? {
+        if let Some(v) = first_violation(schema, &value, "input")? {
             return Err(CardError {
                 kind: ErrorKind::InvalidInput,
                 message: format!("invalid input: {}", v.message),
@@ -115,10 +181,14 @@ pub fn run_json<C: Card>(input: &str, ctx: &Context) -> Result<String, CardError
             });
         }
     }
-    let output = crate::card::run_json::<C>(input, ctx)?;
-    let value: Value = serde_json::from_str(&output)
+    Ok(())
+}
+
+/// The output checked against the output schema as the host checks it.
+fn check_output(schema: &str, output: &str) -> Result<(), CardError> {
+    let value: Value = serde_json::from_str(output)
         .map_err(|e| CardError::internal(format!("the card's output is not JSON: {e}")))?;
-    if let Some(v) = first_violation(&manifest.output_schema, &value, "output")? {
+    if let Some(v) = first_violation(schema, &value, "output")? {
         return Err(CardError {
             kind: ErrorKind::Internal,
             message: format!(
@@ -128,7 +198,7 @@ pub fn run_json<C: Card>(input: &str, ctx: &Context) -> Result<String, CardError
             field: v.field,
         });
     }
-    Ok(output)
+    Ok(())
 }
 
 /// The first way `value` fails `schema` (JSON text), in document order.

@@ -38,6 +38,8 @@ use serde_json::{json, Value};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "cardhost/deliveries.rs"]
+mod deliveries;
 use common::{fake_env, API_KEY};
 
 /// The API key of the hosts the bench starts.
@@ -221,6 +223,10 @@ async fn bench() {
         refresh_storm(&fake, &host, &mut goals).await;
     }
     fake.clear_requests();
+    if phase("deliveries") {
+        deliveries::deliveries(&fake, &host, &conn, &mut goals).await;
+    }
+    fake.clear_requests();
     if phase("rss") {
         child_memory(&fake, &mut goals).await;
     }
@@ -237,7 +243,7 @@ async fn bench() {
 }
 
 /// Whether to run a phase: all of them, unless `CARDHOST_BENCH_ONLY` lists
-/// some (comma-separated: card, noop, compile, rest, throughput, storm, rss),
+/// some (comma-separated: card, noop, compile, rest, throughput, storm, deliveries, rss),
 /// e.g. to profile one under perf or callgrind.
 fn phase(name: &str) -> bool {
     match std::env::var("CARDHOST_BENCH_ONLY") {
@@ -278,6 +284,7 @@ impl InProcessHost {
         tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serve");
         });
+        app.start_background();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

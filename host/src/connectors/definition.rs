@@ -397,8 +397,8 @@ pub struct Webhooks {
     /// Path a webhook is DELETEd at, `{id}` replaced by its id.
     pub delete: String,
     /// The header in which the provider sends the signing secret while the
-    /// create request is in flight; the host echoes it to confirm (Asana's
-    /// `X-Hook-Secret` handshake).
+    /// create request is in flight; the host echoes it to confirm (a
+    /// handshake such as `X-Hook-Secret`).
     pub handshake_header: String,
     /// The header carrying a delivery's signature: HMAC-SHA256 of the raw
     /// body keyed with the secret, as lowercase hex.

@@ -21,7 +21,7 @@ use super::Console;
 use crate::capability::HttpCall;
 use crate::cards::CardRun;
 use crate::error::AppError;
-use crate::runtime::{LoadedCard, LogLine};
+use crate::runtime::{CardKind, LoadedCard, LogLine};
 use crate::store::{Connection, ConnectionStatus};
 
 fn card_url(id: &str) -> String {
@@ -165,6 +165,7 @@ pub(crate) async fn list(
                                         div.tags {
                                             @for s in &m.scopes { span.tag { "scope: " (s) } }
                                             @if m.uses_service_account { span.tag { "service account" } }
+                                            @if m.kind == CardKind::Event { span.tag { "event: starts flows" } }
                                         }
                                     }
                                 }
@@ -339,6 +340,8 @@ fn card_page(
                 div.tags {
                     span.tag { code { (m.id) } }
                     span.tag { "v" (m.version) }
+                    span.tag { (m.kind.as_str()) " card" }
+                    span.tag { "contract " (m.contract) }
                     @for s in &m.scopes { span.tag { "scope: " (s) } }
                     @if m.uses_service_account { span.tag { "uses the service account token when set" } }
                 }
@@ -358,6 +361,15 @@ fn card_page(
                 }
             }
             div.stack {
+                @if m.kind == CardKind::Event {
+                    section.panel #event-card {
+                        h2 { "Trigger" }
+                        p.muted {
+                            "An event card is not run: it starts flows as a trigger. Its inputs "
+                            "say what to watch; its outputs are what a flow it starts receives."
+                        }
+                    }
+                } @else {
                 section.panel {
                     h2 { "Run" }
                     @if connections.is_empty() {
@@ -385,6 +397,7 @@ fn card_page(
                         }
                         div.actions { button.primary #run type="submit" { "Run card" } }
                     }
+                }
                 }
                 @if let Some(outcome) = &outcome { (result(outcome, &connections)) }
             }

@@ -1,6 +1,8 @@
-//! The Flow runs pages: the flows, a flow's execution history (newest
-//! first), and one run with each step's status, duration, HTTP calls and
-//! output, with the flow's trigger (see [`super::triggers`]).
+//! The Flows pages: the flows, a flow's page (its trigger, its steps, its
+//! definition and its execution history, newest first), and one run with
+//! each step's status, duration, HTTP calls and output. Flows are built,
+//! changed and test-run in the builder ([`super::builder`]) or over the REST
+//! API; triggers are in [`super::triggers`].
 
 use std::collections::HashMap;
 
@@ -15,17 +17,17 @@ use super::cards::{calls_table, logs, millis};
 use super::layout::{banner, error_page, html, render, when, Flash, Nav, Page, Tone};
 use super::session::SessionCtx;
 use super::Console;
-use crate::flows::model::StepStatus;
+use crate::flows::model::{Branch, StepKind, StepRun, StepStatus};
 use crate::flows::{FlowRun, RunStatus};
 
 /// Runs shown per page of a flow's history.
 const PAGE: usize = 25;
 
-fn flow_url(id: &str) -> String {
+pub(crate) fn flow_url(id: &str) -> String {
     format!("/console/flows/{id}")
 }
 
-fn run_badge(status: RunStatus) -> Markup {
+pub(crate) fn run_badge(status: RunStatus) -> Markup {
     let (class, label) = match status {
         RunStatus::Running => ("badge pending", "Running"),
         RunStatus::Succeeded => ("badge healthy", "Succeeded"),
@@ -45,7 +47,7 @@ fn step_badge(status: StepStatus) -> Markup {
 }
 
 /// Connection nicknames by id, to show instead of ids.
-fn nicknames(console: &Console) -> HashMap<String, String> {
+pub(crate) fn nicknames(console: &Console) -> HashMap<String, String> {
     console
         .app
         .connections
@@ -63,7 +65,7 @@ pub(crate) async fn list(
 ) -> Response {
     let flows = match console.app.flows.list() {
         Ok(f) => f,
-        Err(e) => return error_page(&ctx, Nav::Flows, "Flow runs", &e),
+        Err(e) => return error_page(&ctx, Nav::Flows, "Flows", &e),
     };
     let last_runs: Vec<Option<FlowRun>> = flows
         .iter()
@@ -79,14 +81,15 @@ pub(crate) async fn list(
     let body = html! {
         div.page-head {
             div {
-                h1 { "Flow runs" }
-                p.muted { "Every flow's execution history: each step's status, duration, HTTP calls and output." }
+                h1 { "Flows" }
+                p.muted { "Flows chain cards. Build one here, then follow its runs: each step's status, duration, HTTP calls and output." }
             }
+            a.button.primary #new-flow href="/console/flows/new" { "New flow" }
         }
         @if flows.is_empty() {
             section.panel.empty {
                 h2 { "No flows yet" }
-                p { "Flows chain cards. Create one with " code { "POST /api/v1/flows" } "; its runs show here." }
+                p { "Build one with " a href="/console/flows/new" { "New flow" } ", or create one with " code { "POST /api/v1/flows" } "; its runs show here." }
             }
         } @else {
             table.list #flows {
@@ -118,7 +121,7 @@ pub(crate) async fn list(
     };
     html(
         StatusCode::OK,
-        render(&Page::new("Flow runs", Nav::Flows), Some(&ctx), body),
+        render(&Page::new("Flows", Nav::Flows), Some(&ctx), body),
     )
 }
 
@@ -141,17 +144,18 @@ pub(crate) async fn history(
     };
     let (runs, next) = match console.app.flows.runs(&id, PAGE, q.after.as_deref()) {
         Ok(page) => page,
-        Err(e) => return error_page(&ctx, Nav::Flows, "Flow runs", &e),
+        Err(e) => return error_page(&ctx, Nav::Flows, "Flows", &e),
     };
     let names = nicknames(&console);
     let url = flow_url(&flow.id);
     let body = html! {
         div.page-head {
             div {
-                p.crumbs { a href="/console/flows" { "Flow runs" } " / " (flow.definition.name) }
-                h1 { (flow.definition.name) }
+                p.crumbs { a href="/console/flows" { "Flows" } " / " (flow.definition.name) }
+                h1 #flow-title { (flow.definition.name) }
                 @if !flow.definition.description.is_empty() { p.muted { (flow.definition.description) } }
             }
+            a.button.primary #edit-flow href={(url) "/edit"} { "Edit in the builder" }
         }
         div.columns {
             section.panel {
@@ -192,6 +196,10 @@ pub(crate) async fn history(
                         }
                     }
                 }
+                details #definition-json {
+                    summary { "Definition (JSON)" }
+                    pre { (serde_json::to_string_pretty(&flow.definition).unwrap_or_default()) }
+                }
             }
         }
     };
@@ -225,7 +233,7 @@ pub(crate) async fn run(
         div.page-head {
             div {
                 p.crumbs {
-                    a href="/console/flows" { "Flow runs" } " / "
+                    a href="/console/flows" { "Flows" } " / "
                     a href=(flow_url(&flow.id)) { (flow.definition.name) } " / run"
                 }
                 h1 { "Run of " (flow.definition.name) " " (run_badge(run.status)) }
@@ -247,39 +255,113 @@ pub(crate) async fn run(
         section.panel {
             h2 { "Input" }
             pre { (pretty(&run.input)) }
-        }
-        @for (i, step) in run.steps.iter().enumerate() {
-            section.panel.step id={"step-" (step.id)} {
-                h2 {
-                    (i + 1) ". " code { (step.id) } " — " (step.card) " " (step_badge(step.status))
-                }
-                p.muted {
-                    "on " (names.get(&step.connection).cloned().unwrap_or(step.connection.clone()))
-                    " · " (millis(step.duration_ms))
-                    @if step.attempts > 1 { " · " (step.attempts) " tries" }
-                }
-                @if let Some(f) = &step.error {
-                    div.banner.error role="alert" {
-                        strong.banner-title { "The step failed" }
-                        p { (super::layout::sentence(&f.message)) }
-                        p.code { "Error code: " code { (f.code) } }
-                    }
-                }
-                @if let Some(out) = &step.output {
-                    h3 { "Output" }
-                    pre.output { (pretty(out)) }
-                }
-                details { summary { "Input" } pre { (pretty(&step.input)) } }
-                (calls_table(&step.calls))
-                (logs(&step.logs))
+            @if let Some(out) = &run.output {
+                h2 { "Output" }
+                pre #run-output { (pretty(out)) }
             }
         }
-        @if run.steps.is_empty() {
-            section.panel { p.muted { "No step has run yet." } }
-        }
+        (run_steps(&run, &names))
     };
     html(
         StatusCode::OK,
         render(&Page::new("Flow run", Nav::Flows), Some(&ctx), body),
     )
+}
+
+/// Each step of a run: status, connection, time, error, output, input,
+/// HTTP calls and logs (the run page and the builder's test run); an if
+/// step with the branch it took and that branch's steps, a loop with each
+/// iteration's item and steps.
+pub(crate) fn run_steps(run: &FlowRun, names: &HashMap<String, String>) -> Markup {
+    html! {
+        @for (i, step) in run.steps.iter().enumerate() {
+            (step_panel(&format!("{}. ", i + 1), step, names, ""))
+        }
+        @if run.steps.is_empty() {
+            section.panel { p.muted { "No step has run yet." } }
+        }
+    }
+}
+
+/// One step run; `suffix` tells apart the anchors of a loop's iterations
+/// (`step-notify-0`, `step-notify-1`).
+fn step_panel(
+    number: &str,
+    step: &StepRun,
+    names: &HashMap<String, String>,
+    suffix: &str,
+) -> Markup {
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    html! {
+        section.panel.step id={"step-" (step.id) (suffix)} data-step=(step.id) data-kind=(step_kind(step.kind)) {
+            h2 {
+                (number) code { (step.id) } " — "
+                @match step.kind {
+                    StepKind::Card => { (step.card) }
+                    StepKind::If => { "condition" }
+                    StepKind::ForEach => { "loop" }
+                }
+                " " (step_badge(step.status))
+            }
+            p.muted {
+                @if step.kind == StepKind::Card {
+                    "on " (names.get(&step.connection).cloned().unwrap_or(step.connection.clone())) " · "
+                }
+                (millis(step.duration_ms))
+                @if step.attempts > 1 { " · " (step.attempts) " tries" }
+                @if let Some(branch) = step.branch {
+                    " · took " strong.branch { @match branch { Branch::Then => { "then" } Branch::Else => { "else" } } }
+                }
+                @if let Some(its) = &step.iterations { " · " (its.len()) " iterations" }
+            }
+            @for note in &step.notes { p.hint { (note) } }
+            @if let Some(f) = &step.error {
+                div.banner.error role="alert" {
+                    strong.banner-title { "The step failed" }
+                    p { (super::layout::sentence(&f.message)) }
+                    p.code { "Error code: " code { (f.code) } }
+                }
+            }
+            @if let Some(out) = &step.output {
+                h3 { "Output" }
+                pre.output { (pretty(out)) }
+            }
+            @if step.kind == StepKind::Card {
+                details { summary { "Input" } pre { (pretty(&step.input)) } }
+            }
+            (calls_table(&step.calls))
+            (logs(&step.logs))
+            @if !step.steps.is_empty() {
+                div.nested {
+                    @for (i, inner) in step.steps.iter().enumerate() {
+                        (step_panel(&format!("{number}{}. ", i + 1), inner, names, suffix))
+                    }
+                }
+            }
+            @if let Some(its) = &step.iterations {
+                @for it in its {
+                    div.iteration data-index=(it.index) {
+                        h3 { "Item " (it.index) " " (step_badge(it.status)) }
+                        details { summary { "Item" } pre { (pretty(&it.item)) } }
+                        @if let Some(f) = &it.error {
+                            p.field-error { (super::layout::sentence(&f.message)) }
+                        }
+                        div.nested {
+                            @for (i, inner) in it.steps.iter().enumerate() {
+                                (step_panel(&format!("{number}{}. ", i + 1), inner, names, &format!("{suffix}-{}", it.index)))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn step_kind(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Card => "card",
+        StepKind::If => "if",
+        StepKind::ForEach => "for_each",
+    }
 }

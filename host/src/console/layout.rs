@@ -143,7 +143,7 @@ pub(crate) fn render(page: &Page<'_>, ctx: Option<&SessionCtx>, body: Markup) ->
                             nav {
                                 (item(Nav::Connections, "/console/connections", "Connections"))
                                 (item(Nav::Cards, "/console/cards", "Cards"))
-                                (item(Nav::Flows, "/console/flows", "Flow runs"))
+                                (item(Nav::Flows, "/console/flows", "Flows"))
                             }
                         }
                         @if let Some(ctx) = ctx {

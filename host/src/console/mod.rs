@@ -1,6 +1,8 @@
-//! The web console: server-rendered pages (maud, no script) for the
-//! connections, the card catalogue and card runs, and flow runs, served by
-//! the host itself under `/console`.
+//! The web console: server-rendered pages (maud) for the connections, the
+//! card catalogue and card runs, flows and their runs, served by the host
+//! itself under `/console`. Every page reads without script; the flow
+//! builder's editor is one small script of the host's own
+//! (`/console/assets/builder.js`), the only script the policy allows.
 //!
 //! Sign-in exchanges the API key (`CARDHOST_API_KEY` or the data dir's
 //! `api.key`) for a session cookie (`HttpOnly`, `SameSite=Strict`, `Secure`
@@ -9,6 +11,7 @@
 //! Content-Security-Policy and never shows a secret: tokens are write-only
 //! fields, shown only as "set" or "not set".
 
+mod builder;
 mod cards;
 mod connections;
 mod flows;
@@ -35,7 +38,7 @@ use session::Sessions;
 /// Largest form body the console accepts (a card's JSON input is the big one).
 const MAX_FORM_BODY: usize = 256 * 1024;
 
-/// The stylesheet, the console's only asset.
+/// The stylesheet.
 const CSS: &str = include_str!("console.css");
 
 /// What every console handler runs on.
@@ -102,7 +105,16 @@ pub fn router(app: App, gate: Gate) -> Router {
         .route("/console/cards/{card}", get(cards::detail))
         .route("/console/cards/{card}/run", post(cards::run))
         .route("/console/flows", get(flows::list))
+        .route(
+            "/console/flows/new",
+            get(builder::new_form).post(builder::create),
+        )
         .route("/console/flows/{id}", get(flows::history))
+        .route(
+            "/console/flows/{id}/edit",
+            get(builder::edit_form).post(builder::update),
+        )
+        .route("/console/flows/{id}/test", post(builder::test))
         .route("/console/flows/{id}/runs/{run}", get(flows::run))
         .route("/console/flows/{id}/enable", post(triggers::enable))
         .route("/console/flows/{id}/disable", post(triggers::disable))
@@ -122,6 +134,7 @@ pub fn router(app: App, gate: Gate) -> Router {
             get(session::login_form).post(session::login),
         )
         .route("/console/assets/console.css", get(stylesheet))
+        .route("/console/assets/builder.js", get(builder_script))
         .layer(DefaultBodyLimit::max(MAX_FORM_BODY))
         .layer(middleware::from_fn_with_state(
             console.clone(),
@@ -145,11 +158,22 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-/// Used only if a connector's authorize origin cannot go into a header.
-const FALLBACK_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+async fn builder_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        builder::BUILDER_JS,
+    )
+        .into_response()
+}
 
-/// The policy: nothing but our own stylesheet and images; forms post to
-/// this host, or (New Connection, Reauthorize) are redirected to a
+/// Used only if a connector's authorize origin cannot go into a header.
+const FALLBACK_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The policy: nothing but our own stylesheet, script and images (no inline
+/// script, no `eval`, no requests from script); forms post to this host, or (New Connection, Reauthorize) are redirected to a
 /// connector's authorization endpoint; never framed.
 fn content_security_policy(app: &App) -> String {
     let mut origins: Vec<String> = app
@@ -168,7 +192,7 @@ fn content_security_policy(app: &App) -> String {
         form_action.push_str(&o);
     }
     format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
     )
 }
 

@@ -201,7 +201,7 @@ fn answer(
     let body = html! {
         div.page-head {
             div {
-                p.crumbs { a href="/console/flows" { "Flow runs" } " / " a href=(url) { (flow.definition.name) } }
+                p.crumbs { a href="/console/flows" { "Flows" } " / " a href=(url) { (flow.definition.name) } }
                 h1 { "The endpoint's secret" }
             }
         }

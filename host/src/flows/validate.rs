@@ -192,7 +192,7 @@ fn collect_places(
 #[derive(Clone, Default)]
 struct Scope {
     /// Steps that have run on every path to here: the shape of their output
-    /// and who owns it, for messages (`card asana.search-user's output`).
+    /// and who owns it, for messages (`card example.find-user's output`).
     visible: HashMap<String, (Shape, String)>,
     containers: Vec<Container>,
     /// The innermost loop's item, and the reference to its list.
@@ -320,6 +320,17 @@ impl Checker<'_> {
                 )
                 .field(at("card"))
             })?;
+        if card.manifest().kind == crate::runtime::CardKind::Event {
+            return Err(AppError::new(
+                Kind::Unprocessable,
+                "event_card",
+                format!(
+                    "{} is an event card: it starts flows as their trigger ({{\"type\": \"event\", \"card\": \"{}\", ...}}) and cannot be a step",
+                    step.card, step.card
+                ),
+            )
+            .field(at("card")));
+        }
         let conn = self.connections.resolve(&step.connection).map_err(|_| {
             AppError::new(
                 Kind::Unprocessable,

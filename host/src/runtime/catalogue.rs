@@ -12,7 +12,7 @@
 //! an upgrade or a delete.
 //!
 //! An install is checked completely (within the compile bounds, a component
-//! of the card contract version this host runs, importing only what the host
+//! of a card contract version this host runs, importing only what the host
 //! links, a manifest that answers in time and is valid, and a new id or, for
 //! an upgrade, a new version) before anything is written; an upgrade is
 //! persisted first and then swapped in, so runs keep using the old version

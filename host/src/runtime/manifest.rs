@@ -22,6 +22,43 @@ pub struct Manifest {
     pub scopes: Vec<String>,
     /// Whether the card may use the connection's service account token.
     pub uses_service_account: bool,
+    /// An action card (run on demand) or an event card (a flow's trigger).
+    /// Read from the component's exports, not from what the card says.
+    #[serde(default)]
+    pub kind: CardKind,
+    /// The card contract version the component implements, e.g. `0.2.0`.
+    /// Read from the component's exports. Records stored before the host
+    /// knew more than one version are of 0.1.0.
+    #[serde(default = "first_contract")]
+    pub contract: String,
+}
+
+fn first_contract() -> String {
+    "0.1.0".into()
+}
+
+/// What a card is for.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    /// Run on demand: by a person, the API or a flow step (`run`).
+    #[default]
+    Action,
+    /// Starts flows on a provider's events: its subscription and its reading
+    /// of each event (the contract's `event` interface, since 0.2.0).
+    Event,
+}
+
+impl CardKind {
+    /// `action` or `event`, as the API says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardKind::Action => "action",
+            CardKind::Event => "event",
+        }
+    }
 }
 
 /// A manifest with its schemas compiled.
@@ -96,6 +133,8 @@ mod tests {
             output_schema: json!({"type": "object"}),
             scopes: vec!["default".into()],
             uses_service_account: false,
+            kind: CardKind::Action,
+            contract: "0.2.0".into(),
         }
     }
 
@@ -123,11 +162,22 @@ mod tests {
         m.input_schema = json!({"type": 5});
         assert!(check(m).err().unwrap().contains("input_schema"));
     }
-}
 
-impl Manifest {
-    /// TEMPORARY until the contract branch merges: whether the card is an event card.
-    pub fn is_event(&self) -> bool {
-        false
+    #[test]
+    fn kind_is_snake_case_and_old_records_are_action_cards_of_0_1_0() {
+        let mut m = manifest("example.x");
+        m.kind = CardKind::Event;
+        let v = serde_json::to_value(&m).unwrap();
+        assert_eq!(v["kind"], "event");
+        assert_eq!(v["contract"], "0.2.0");
+        let mut old = v.clone();
+        let fields = old.as_object_mut().unwrap();
+        fields.remove("kind");
+        fields.remove("contract");
+        let back: Manifest = serde_json::from_value(old).unwrap();
+        assert_eq!(
+            (back.kind, back.contract.as_str()),
+            (CardKind::Action, "0.1.0")
+        );
     }
 }

@@ -29,22 +29,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline,
 };
 
 use crate::capability::{Grant, HttpCall, HttpCapability};
-use bindings::{CardWorld, CardWorldPre};
+pub use bindings::CONTRACT_VERSIONS;
+use bindings::{CardPre, GuestError, CARD_INTERFACE, EVENT_INTERFACE};
 pub use error::{CardErrorKind, RunError};
 use manifest::CheckedManifest;
-pub use manifest::Manifest;
+pub use manifest::{CardKind, Manifest};
 use state::RunState;
-
-/// The version of the card contract (`schemas/wit/since_v0.1.0/`) this host runs.
-pub const WORLD_VERSION: &str = "0.1.0";
-/// The interface a card must export, with its version.
-pub const CARD_EXPORT: &str = "cardhost:card/card@0.1.0";
 /// How often the epoch advances: the granularity of deadlines.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// How long after a guest's own deadline the wall-clock timeout around the
@@ -125,17 +121,40 @@ pub struct RunContext {
 
 /// What a run produced and what it did on the way.
 #[derive(Debug)]
-pub struct RunReport {
-    pub result: Result<Value, RunError>,
+pub struct RunReport<T = Value> {
+    pub result: Result<T, RunError>,
     pub calls: Vec<HttpCall>,
     pub logs: Vec<LogLine>,
     pub duration: Duration,
 }
 
+impl<T> RunReport<T> {
+    /// The same report with its answer checked or converted by `f`.
+    fn and_then<U>(self, f: impl FnOnce(T) -> Result<U, RunError>) -> RunReport<U> {
+        RunReport {
+            result: self.result.and_then(f),
+            calls: self.calls,
+            logs: self.logs,
+            duration: self.duration,
+        }
+    }
+}
+
+/// Which of a card's exports one entry into it calls.
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    /// `card.run`.
+    Run,
+    /// `event.subscription` (event cards).
+    Subscription,
+    /// `event.on-event` with this event's JSON text (event cards).
+    OnEvent { event: &'a str },
+}
+
 /// A card compiled and ready to instantiate.
 pub struct LoadedCard {
     checked: CheckedManifest,
-    pre: CardWorldPre<RunState>,
+    pre: CardPre,
     /// SHA-256 of the component bytes, hex.
     pub hash: String,
 }
@@ -157,9 +176,16 @@ impl LoadedCard {
 pub enum LoadError {
     #[error("not a valid WebAssembly component: {0}")]
     Invalid(String),
-    #[error("the component implements card contract version {found}; this host supports {WORLD_VERSION}")]
+    #[error(
+        "the component implements card contract version {found}; this host supports {}",
+        CONTRACT_VERSIONS.join(" and ")
+    )]
     UnsupportedWorld { found: String },
-    #[error("the component does not export the card interface {CARD_EXPORT}")]
+    #[error(
+        "the component does not export the card interface {CARD_INTERFACE}@<version> \
+         (this host supports versions {})",
+        CONTRACT_VERSIONS.join(" and ")
+    )]
     NotACard,
     #[error("the component needs imports this host does not provide: {0}")]
     Link(String),
@@ -215,7 +241,7 @@ impl Runtime {
         let engine = Engine::new(&engine_config(&config))?;
         let mut linker = Linker::new(&engine);
         wasi::add_to_linker(&mut linker)?;
-        CardWorld::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |s| s)?;
+        bindings::add_to_linker(&mut linker)?;
         let ticker = EpochTicker::start(&engine);
         Ok(Runtime {
             slots: Arc::new(Semaphore::new(config.max_concurrent_runs)),
@@ -285,15 +311,16 @@ impl Runtime {
         }
     }
 
-    /// Load a card from an already compiled component: a card of this
-    /// contract version, importing nothing the host does not link, whose
-    /// manifest answers within [`RuntimeConfig::load_timeout`] and is valid.
+    /// Load a card from an already compiled component: a card of a contract
+    /// version this host runs (an event card when it exports the `event`
+    /// interface), importing nothing the host does not link, whose manifest
+    /// answers within [`RuntimeConfig::load_timeout`] and is valid.
     pub async fn load_component(
         &self,
         component: Component,
         hash: String,
     ) -> Result<LoadedCard, LoadError> {
-        check_world(&self.engine, &component)?;
+        let (contract, kind) = check_world(&self.engine, &component)?;
         let unlinked = wasi::unlinked_imports(&self.engine, &component);
         if !unlinked.is_empty() {
             return Err(LoadError::Unlinked(unlinked));
@@ -302,8 +329,10 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Link(root_cause(&e)))?;
-        let pre = CardWorldPre::new(pre).map_err(|e| LoadError::Link(root_cause(&e)))?;
-        let manifest = self.read_manifest(&pre).await?;
+        let pre = CardPre::new(contract, kind, pre).map_err(|e| LoadError::Link(root_cause(&e)))?;
+        let mut manifest = self.read_manifest(&pre).await?;
+        manifest.kind = kind;
+        manifest.contract = contract.to_string();
         let checked = manifest::check(manifest).map_err(LoadError::Manifest)?;
         Ok(LoadedCard { checked, pre, hash })
     }
@@ -311,7 +340,7 @@ impl Runtime {
     /// Instantiate the card and call its `manifest()`, within
     /// [`RuntimeConfig::load_timeout`]. Cancel-safe: dropping the future
     /// drops the instance and gives back the run slot.
-    async fn read_manifest(&self, pre: &CardWorldPre<RunState>) -> Result<Manifest, LoadError> {
+    async fn read_manifest(&self, pre: &CardPre) -> Result<Manifest, LoadError> {
         let _slot = self
             .slots
             .acquire()
@@ -323,23 +352,16 @@ impl Runtime {
         };
         let deadline = Instant::now() + limit;
         let mut store = self.store(RunState::new(None, deadline, self.config.memory_limit));
-        let answer = async {
-            let world = pre
-                .instantiate_async(&mut store)
-                .await
-                .map_err(|e| (e, "instantiating the component failed"))?;
-            world
-                .cardhost_card_card()
-                .call_manifest(&mut store)
-                .await
-                .map_err(|e| (e, "manifest() failed"))
-        };
+        let answer = pre.manifest(&mut store);
         let m = match tokio::time::timeout(limit + DEADLINE_GRACE, answer).await {
             Err(_) => return Err(timeout),
             Ok(Ok(m)) => m,
-            Ok(Err((e, _))) if store.data().timed_out || is_deadline(&e) => return Err(timeout),
-            Ok(Err((e, what))) => {
-                return Err(LoadError::Manifest(format!("{what}: {}", root_cause(&e))))
+            Ok(Err(e)) if store.data().timed_out || is_deadline(&e) => return Err(timeout),
+            Ok(Err(e)) => {
+                return Err(LoadError::Manifest(format!(
+                    "instantiating the component or its manifest() failed: {}",
+                    root_cause(&e)
+                )))
             }
         };
         let parse = |what: &str, text: &str| {
@@ -355,6 +377,8 @@ impl Runtime {
             version: m.version,
             scopes: m.scopes,
             uses_service_account: m.uses_service_account,
+            kind: CardKind::Action,
+            contract: String::new(),
         })
     }
 
@@ -382,6 +406,76 @@ impl Runtime {
         context: &RunContext,
         grant: Option<Grant>,
     ) -> RunReport {
+        let report = self.enter(card, Entry::Run, input, context, grant).await;
+        report.and_then(|text| self.check_output(card, &text.unwrap_or_default()))
+    }
+
+    /// The subscription an event card asks for, given a trigger's input: the
+    /// input checked against the card's input schema, `event.subscription`
+    /// called as `run` is (same limits), its answer a JSON object.
+    pub async fn subscription(
+        &self,
+        card: &LoadedCard,
+        input: &Value,
+        context: &RunContext,
+        grant: Option<Grant>,
+    ) -> RunReport {
+        let report = self
+            .enter(card, Entry::Subscription, input, context, grant)
+            .await;
+        report.and_then(|text| {
+            let text = text.unwrap_or_default();
+            let value = self.parse_output(&text)?;
+            if !value.is_object() {
+                return Err(RunError::InvalidOutput {
+                    field: None,
+                    message: format!("the subscription must be a JSON object, not {value}"),
+                });
+            }
+            Ok(value)
+        })
+    }
+
+    /// One provider event through an event card, for a trigger's input: the
+    /// input checked against the card's input schema, `event.on-event`
+    /// called as `run` is (same limits); the output, checked against the
+    /// card's output schema, or `None` when the card does not report this
+    /// event.
+    pub async fn on_event(
+        &self,
+        card: &LoadedCard,
+        input: &Value,
+        event: &Value,
+        context: &RunContext,
+        grant: Option<Grant>,
+    ) -> RunReport<Option<Value>> {
+        let event = event.to_string();
+        let report = self
+            .enter(
+                card,
+                Entry::OnEvent { event: &event },
+                input,
+                context,
+                grant,
+            )
+            .await;
+        report.and_then(|text| match text {
+            None => Ok(None),
+            Some(text) => self.check_output(card, &text).map(Some),
+        })
+    }
+
+    /// Enter a card once: check the input, take a run slot, instantiate the
+    /// card with its limits and `grant`, call `entry`, and gather what the
+    /// call did. The answer is the guest's text, unchecked.
+    async fn enter(
+        &self,
+        card: &LoadedCard,
+        entry: Entry<'_>,
+        input: &Value,
+        context: &RunContext,
+        grant: Option<Grant>,
+    ) -> RunReport<Option<String>> {
         let started = Instant::now();
         if let Err(v) = card.checked.input.check(input) {
             return RunReport {
@@ -403,8 +497,9 @@ impl Runtime {
             .unwrap_or_else(|| Instant::now() + self.config.timeout);
         let http = grant.map(|g| (self.http.clone(), g));
         let mut store = self.store(RunState::new(http, deadline, self.config.memory_limit));
-        let outcome = self.call(card, &mut store, input, context, deadline).await;
-        let result = outcome.and_then(|text| self.check_output(card, &text));
+        let result = self
+            .call(card, &mut store, entry, input, context, deadline)
+            .await;
         let state = store.into_data();
         let mut logs = state.logs;
         if state.dropped_logs > 0 {
@@ -426,24 +521,31 @@ impl Runtime {
         &self,
         card: &LoadedCard,
         store: &mut Store<RunState>,
+        entry: Entry<'_>,
         input: &Value,
         context: &RunContext,
         deadline: Instant,
-    ) -> Result<String, RunError> {
-        let wit_context = bindings::RunContext {
-            connector: context.connector.clone(),
-            default_workspace: context.default_workspace.clone(),
-            has_service_account: context.has_service_account,
-        };
+    ) -> Result<Option<String>, RunError> {
+        let is_event = card.manifest().kind == CardKind::Event;
+        if !is_event && !matches!(entry, Entry::Run) {
+            return Err(RunError::Host(format!(
+                "{} is an action card: it has no subscription and takes no events",
+                card.manifest().id
+            )));
+        }
         let input_text = input.to_string();
-        let run = async {
-            let world = card.pre.instantiate_async(&mut *store).await?;
-            world
-                .cardhost_card_card()
-                .call_run(&mut *store, &input_text, &wit_context)
-                .await
+        let pre = &card.pre;
+        let call = async {
+            match entry {
+                Entry::Run => Ok(pre.run(store, &input_text, context).await?.map(Some)),
+                Entry::Subscription => Ok(pre
+                    .subscription(store, &input_text, context)
+                    .await?
+                    .map(Some)),
+                Entry::OnEvent { event } => pre.on_event(store, &input_text, event, context).await,
+            }
         };
-        let result = match tokio::time::timeout_at((deadline + DEADLINE_GRACE).into(), run).await {
+        let result = match tokio::time::timeout_at((deadline + DEADLINE_GRACE).into(), call).await {
             Ok(r) => r,
             Err(_) => {
                 return Err(RunError::Timeout {
@@ -486,16 +588,21 @@ impl Runtime {
         RunError::Trap { message }
     }
 
-    fn check_output(&self, card: &LoadedCard, text: &str) -> Result<Value, RunError> {
+    /// The guest's answer as JSON, within the output size limit.
+    fn parse_output(&self, text: &str) -> Result<Value, RunError> {
         if text.len() > self.config.max_output_bytes {
             return Err(RunError::OutputTooLarge {
                 limit_bytes: self.config.max_output_bytes,
             });
         }
-        let value: Value = serde_json::from_str(text).map_err(|e| RunError::InvalidOutput {
+        serde_json::from_str(text).map_err(|e| RunError::InvalidOutput {
             field: None,
             message: format!("the output is not JSON: {e}"),
-        })?;
+        })
+    }
+
+    fn check_output(&self, card: &LoadedCard, text: &str) -> Result<Value, RunError> {
+        let value = self.parse_output(text)?;
         card.checked
             .output
             .check(&value)
@@ -507,7 +614,7 @@ impl Runtime {
     }
 }
 
-fn report_host_error(started: Instant, message: &str) -> RunReport {
+fn report_host_error<T>(started: Instant, message: &str) -> RunReport<T> {
     RunReport {
         result: Err(RunError::Host(message.into())),
         calls: Vec::new(),
@@ -518,47 +625,53 @@ fn report_host_error(started: Instant, message: &str) -> RunReport {
 
 /// A card error, except that a connection the capability found needing a
 /// person's re-authorization is reported as such, whatever the card made of it.
-fn from_card_error(e: bindings::CardError, needs_reauth: Option<&String>) -> RunError {
-    use bindings::ErrorKind as K;
+fn from_card_error(e: GuestError, needs_reauth: Option<&String>) -> RunError {
     if let Some(message) = needs_reauth {
         return RunError::NeedsReauth(message.clone());
     }
-    let kind = match e.kind {
-        K::InvalidInput => CardErrorKind::InvalidInput,
-        K::NotFound => CardErrorKind::NotFound,
-        K::Unauthorized => CardErrorKind::Unauthorized,
-        K::Forbidden => CardErrorKind::Forbidden,
-        K::RateLimited => CardErrorKind::RateLimited,
-        K::Provider => CardErrorKind::Provider,
-        K::Http => CardErrorKind::Http,
-        K::Internal => CardErrorKind::Internal,
-    };
     RunError::Card {
-        kind,
+        kind: e.kind,
         message: e.message,
         field: e.field,
     }
 }
 
-/// Refuse components that are not cards of the version this host runs.
-fn check_world(engine: &Engine, component: &Component) -> Result<(), LoadError> {
+/// The contract version and kind of a card, read from the names of the
+/// interfaces it exports (`cardhost:card/card@0.2.0`, and
+/// `cardhost:card/event@0.2.0` for an event card); refuses components that
+/// are not cards of a version this host runs.
+fn check_world(
+    engine: &Engine,
+    component: &Component,
+) -> Result<(&'static str, CardKind), LoadError> {
     let ty = component.component_type();
     let exports: Vec<String> = ty
         .exports(engine)
         .map(|(name, _)| name.to_string())
         .collect();
-    if exports.iter().any(|n| n == CARD_EXPORT) {
-        return Ok(());
-    }
-    if let Some(other) = exports
-        .iter()
-        .find_map(|n| n.strip_prefix("cardhost:card/card@"))
-    {
+    let version_of = |interface: &str| {
+        exports
+            .iter()
+            .find_map(|n| n.strip_prefix(interface)?.strip_prefix('@'))
+    };
+    let Some(found) = version_of(CARD_INTERFACE) else {
+        return Err(LoadError::NotACard);
+    };
+    let Some(contract) = CONTRACT_VERSIONS.iter().copied().find(|v| *v == found) else {
         return Err(LoadError::UnsupportedWorld {
-            found: other.to_string(),
+            found: found.to_string(),
         });
-    }
-    Err(LoadError::NotACard)
+    };
+    let kind = match version_of(EVENT_INTERFACE) {
+        None => CardKind::Action,
+        Some(v) if v == contract && contract != "0.1.0" => CardKind::Event,
+        Some(v) => {
+            return Err(LoadError::UnsupportedWorld {
+                found: format!("{contract} with the event interface of {v}"),
+            })
+        }
+    };
+    Ok((contract, kind))
 }
 
 fn engine_config(config: &RuntimeConfig) -> Config {

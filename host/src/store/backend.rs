@@ -263,7 +263,8 @@ pub trait TriggerStore: StoreBase {
     /// How many events wait in the inbox.
     fn inbox_len(&self) -> usize;
 
-    /// Removes an event from the inbox (its key stays seen).
+    /// Removes an event from the inbox (its key stays seen). Need not be durable at once: the caller
+    /// makes taking an event twice harmless.
     async fn finish_event(&self, event: &InboxEvent) -> Result<(), StoreError>;
 
     /// Forgets the event keys first received before `before`; how many.

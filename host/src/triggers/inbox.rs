@@ -25,7 +25,7 @@ const BATCH: usize = 64;
 /// Most events in one delivery.
 const MAX_EVENTS: usize = 1000;
 /// How long an event's key is remembered, against a provider's retries
-/// (Asana retries for up to 24 hours).
+/// (providers retry for a day or so).
 const SEEN_FOR: chrono::Duration = chrono::Duration::days(3);
 
 /// How a delivery was answered.

@@ -34,7 +34,7 @@ pub enum Trigger {
     /// A provider event, described by an event card on a connection.
     /// The card's output is `$.event`.
     Event {
-        /// An event card, e.g. `asana.task-completed`.
+        /// An event card, e.g. `example.task-done`.
         card: String,
         /// The connection's id or nickname: the subscription is made with it.
         connection: String,

@@ -1,5 +1,5 @@
 //! Secrets and signatures of incoming hooks: HMAC-SHA256 of the raw body as
-//! lowercase hex (what Asana's `X-Hook-Signature` and the flow endpoint's
+//! lowercase hex (what a provider's signature header and the flow endpoint's
 //! `X-Cardhost-Signature: sha256=...` carry), checked in constant time.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -58,7 +58,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || text.len() > 256 {
+    if !text.len().is_multiple_of(2) || text.len() > 256 {
         return None;
     }
     (0..text.len())

@@ -41,7 +41,7 @@ pub async fn check(
                 )
                 .field("trigger.card")
             })?;
-            if !loaded.manifest().is_event() {
+            if loaded.manifest().kind != crate::runtime::CardKind::Event {
                 return Err(invalid(
                     "trigger.card",
                     format!("{card} is an action card; an event trigger needs an event card"),

@@ -1,7 +1,7 @@
 //! `fake-asana`: runs the fake Asana on loopback so cardhost can be tried
 //! without an Asana account, and prints what to export to point it there.
 
-use cardhost_tests::fake_asana::{seed, FakeAsana};
+use cardhost_tests::fake_asana::{seed, FakeAsana, WebhookOptions};
 use clap::Parser;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -16,6 +16,11 @@ struct Args {
     /// Lifetime in seconds of the OAuth access tokens it issues.
     #[arg(long, value_name = "SECS")]
     token_ttl: Option<u64>,
+    /// Let webhooks target http:// URLs on loopback (127.0.0.1, ::1,
+    /// localhost), e.g. a cardhost running on this machine. Asana refuses
+    /// them (it requires public https targets); this is a test deviation.
+    #[arg(long)]
+    allow_loopback_webhooks: bool,
 }
 
 #[tokio::main]
@@ -49,6 +54,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     if let Some(ttl) = args.token_ttl {
         fake.set_access_token_ttl(ttl);
+    }
+    if args.allow_loopback_webhooks {
+        fake.set_webhook_options(WebhookOptions {
+            allow_loopback_targets: true,
+            ..WebhookOptions::default()
+        });
     }
     println!("fake Asana listening on {}", fake.base_url());
     println!();

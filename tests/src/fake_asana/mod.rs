@@ -15,13 +15,16 @@
 //!
 //! Routes: users (`users.rs`), workspaces and typeahead (`workspaces.rs`),
 //! teams and team memberships (`teams.rs`), tasks (`tasks.rs`), task lists
-//! and search (`task_lists.rs`), comments (`stories.rs`), projects and their
+//! and search (`task_lists.rs`), comments (`stories.rs`, one read in `story_read.rs`), projects and their
 //! memberships (`projects.rs`), SCIM reads (`scim.rs`) and writes
-//! (`scim_write.rs`). An operation whose scope Asana's description does not
-//! name needs a token with Full permissions (`middleware::required_scopes`).
+//! (`scim_write.rs`), webhooks (`webhooks.rs`; their events are made in
+//! `webhook_events.rs`, sent by `deliveries.rs` and steered by tests through
+//! `webhook_controls.rs`). An operation whose scope Asana's description does
+//! not name needs a token with Full permissions (`middleware::required_scopes`).
 
 mod auth;
 mod consent;
+mod deliveries;
 pub mod errors;
 mod fields;
 mod html;
@@ -36,11 +39,15 @@ mod scim_write;
 pub mod seed;
 mod state;
 mod stories;
+mod story_read;
 mod task_input;
 mod task_lists;
 mod tasks;
 mod teams;
 mod users;
+mod webhook_controls;
+mod webhook_events;
+mod webhooks;
 mod workspaces;
 
 #[cfg(test)]
@@ -53,9 +60,12 @@ mod tests_scim;
 mod tests_tasks;
 #[cfg(test)]
 mod tests_teams;
+#[cfg(test)]
+mod tests_webhooks;
 
 pub use crate::contract::Violation;
 pub use ratelimit::RateLimits;
+pub use webhooks::{Delivery, DeliveryKind, DeliveryStatus, WebhookOptions};
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -282,6 +292,10 @@ fn router(state: AppState) -> Router {
             get(stories::list_stories).post(stories::create_story),
         )
         .route(
+            &format!("{api}/stories/{{story_gid}}"),
+            get(story_read::get_story),
+        )
+        .route(
             &format!("{api}/projects"),
             get(projects::list_projects).post(projects::create_project),
         )
@@ -330,6 +344,14 @@ fn router(state: AppState) -> Router {
         .route(
             &format!("{api}/workspaces/{{workspace_gid}}/tasks/search"),
             get(task_lists::search),
+        )
+        .route(
+            &format!("{api}/webhooks"),
+            get(webhooks::list_webhooks).post(webhooks::create_webhook),
+        )
+        .route(
+            &format!("{api}/webhooks/{{webhook_gid}}"),
+            get(webhooks::get_webhook).delete(webhooks::delete_webhook),
         )
         .route(
             &format!("{api}/scim/Users"),
@@ -752,9 +774,11 @@ impl FakeAsana {
 }
 
 impl Drop for FakeAsana {
-    /// Stops the server; then fails the test (unless it is failing already)
-    /// if any request it received broke Asana's OpenAPI description.
+    /// Stops the webhook deliveries and the server; then fails the test
+    /// (unless it is failing already) if any request it received broke
+    /// Asana's OpenAPI description.
     fn drop(&mut self) {
+        self.state.lock().webhooks.stop_all();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

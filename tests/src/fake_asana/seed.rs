@@ -172,6 +172,9 @@ pub const GRANULAR_SCOPES: &[&str] = &[
     "tasks:delete",
     "stories:read",
     "stories:write",
+    "webhooks:read",
+    "webhooks:write",
+    "webhooks:delete",
 ];
 
 /// "Launch Plan", a project in Acme Corp carrying the custom fields.

@@ -1,9 +1,10 @@
 //! The shared, lock-protected state of one fake: data, tokens, OAuth codes,
 //! registered clients, recorded requests, contract violations, rate-limit
-//! usage and injected faults.
+//! usage, injected faults and webhooks.
 
 use super::model::Store;
 use super::ratelimit::{RateLimits, Usage};
+use super::webhooks::WebhookState;
 use super::{AppPermissions, Fault, OAuthClient, RecordedRequest};
 use crate::contract::Violation;
 use rand::RngCore;
@@ -143,6 +144,8 @@ pub struct Inner {
     pub rate_limits: RateLimits,
     /// Rate-limit bookkeeping per bearer token.
     pub usage: HashMap<String, Usage>,
+    /// Webhooks, their deliveries and delivery tasks.
+    pub webhooks: WebhookState,
     next_gid: u64,
 }
 
@@ -166,6 +169,7 @@ impl Inner {
             validated: BTreeSet::new(),
             rate_limits: RateLimits::OFF,
             usage: HashMap::new(),
+            webhooks: WebhookState::default(),
             next_gid: 1_210_000_000_000_001,
         }
     }

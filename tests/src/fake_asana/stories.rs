@@ -10,6 +10,7 @@ use super::query::{Page, Params};
 use super::state::AppState;
 use super::task_input::{opt_bool, opt_string, render_date_time, request_data};
 use super::users::viewer;
+use super::webhook_events;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -73,7 +74,9 @@ pub async fn create_story(
         sticker_name,
     };
     let full = inner.store.story_json(&story);
+    let (story_gid, task_gid) = (story.gid.clone(), story.task.clone());
     inner.store.stories.push(story);
+    webhook_events::comment_added(&mut inner, &me.gid, &story_gid, &task_gid);
     let data = render(
         &full,
         params.fields().as_ref(),

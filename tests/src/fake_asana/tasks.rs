@@ -14,6 +14,7 @@ use super::task_input::{
     request_data, Schedule,
 };
 use super::users::viewer;
+use super::webhook_events;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -77,7 +78,9 @@ pub async fn create_task(
         params.fields().as_ref(),
         DefaultView::Full { opt_in: OPT_IN },
     );
+    let full = task.full.clone();
     inner.store.tasks.push(task);
+    webhook_events::task_created(&mut inner, &me.gid, &full);
     Ok((StatusCode::CREATED, Json(json!({ "data": rendered }))))
 }
 
@@ -456,6 +459,7 @@ pub async fn update_task(
         .filter(|t| me.member_of(&t.workspace))
         .ok_or_else(|| ApiError::unknown_object("task", &gid))?;
     let mut full = task.full.clone();
+    let before = task.full.clone();
     let workspace = task.workspace.clone();
     let parent_before = full["parent"]["gid"].as_str().map(String::from);
     apply_update(store, &me, &workspace, &gid, &data, &mut full)?;
@@ -479,6 +483,7 @@ pub async fn update_task(
             }
         }
     }
+    webhook_events::task_changed(&mut inner, &me.gid, &before, &full);
     Ok(Json(json!({ "data": rendered })))
 }
 
@@ -698,6 +703,8 @@ pub async fn delete_task(
         .filter(|t| me.member_of(&t.workspace))
         .ok_or_else(|| ApiError::unknown_object("task", &gid))?;
     let parent = task.full["parent"]["gid"].as_str().map(String::from);
+    let full = task.full.clone();
+    webhook_events::task_deleted(&mut inner, &me.gid, &full);
     let store = &mut inner.store;
     store.tasks.retain(|t| t.gid != gid);
     store.stories.retain(|s| s.task != gid);

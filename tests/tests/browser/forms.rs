@@ -137,7 +137,9 @@ async fn sign_in_sessions_and_headers() {
     ] {
         assert!(csp.contains(part), "{part} not in {csp}");
     }
-    assert!(!csp.contains("script-src"), "{csp}");
+    // Script: only the host's own file (the flow builder), never inline or eval.
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(!csp.contains("unsafe"), "{csp}");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.headers()["referrer-policy"], "no-referrer");
     let (login_cookie, _) = set_cookie(&r, "cardhost_login").unwrap();
@@ -208,7 +210,7 @@ async fn sign_in_sessions_and_headers() {
         "{html}"
     );
 
-    // The stylesheet.
+    // The stylesheet and the builder's script.
     let r = host
         .client
         .get(format!("{}/console/assets/console.css", host.base))
@@ -216,6 +218,17 @@ async fn sign_in_sessions_and_headers() {
         .await
         .unwrap();
     assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
+    let r = host
+        .client
+        .get(format!("{}/console/assets/builder.js", host.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
 
     // Sign out: the session is gone.
     let (_, html) = page(&host, &cookie, "/console/connections").await;

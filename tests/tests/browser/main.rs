@@ -1,18 +1,19 @@
 //! The web console in a real browser: Debian's Chromium, headless, driven
 //! over WebDriver (chromedriver), against the real host and the fake Asana
 //! on loopback; plus the console's sign-in, CSRF and header checks over
-//! plain HTTP, and a rebound name that must get nothing.
+//! plain HTTP, a rebound name that must get nothing, and the flow builder.
 
+mod chromium;
 #[path = "../common/mod.rs"]
 mod common;
-mod webdriver;
 
+mod builder;
 mod forms;
 mod pages;
 mod rebinding;
 
+use chromium::Browser;
 use common::Host;
-use webdriver::Browser;
 
 /// Sign in through the login page; ends on the Connections page.
 pub async fn sign_in(b: &Browser, host: &Host) {

@@ -4,8 +4,8 @@
 use cardhost_tests::fake_asana::{seed, FakeAsana};
 use serde_json::json;
 
+use crate::chromium::{output_dir, with_browser, HEIGHT, WIDTH};
 use crate::common::Host;
-use crate::webdriver::{output_dir, with_browser, HEIGHT, WIDTH};
 use crate::{connection_id, sign_in};
 
 #[tokio::test]

@@ -5,8 +5,8 @@
 
 use cardhost_tests::fake_asana::FakeAsana;
 
+use crate::chromium::with_browser;
 use crate::common::Host;
-use crate::webdriver::with_browser;
 
 #[tokio::test]
 async fn a_name_rebound_to_loopback_gets_nothing_and_localhost_signs_in() {

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod asana_events;
 mod asana_projects;
 mod asana_tasks;
 mod asana_users;

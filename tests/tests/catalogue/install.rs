@@ -151,8 +151,8 @@ async fn a_component_of_an_unknown_world_version_is_422() {
     assert_eq!(code(&body), "unsupported_world");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("0.2.0") && message.contains("0.1.0"),
-        "names both versions: {message}"
+        message.contains("9.0.0") && message.contains("0.1.0") && message.contains("0.2.0"),
+        "names its version and the supported ones: {message}"
     );
     assert!(host.app.catalogue.get("test.future").await.is_none());
 }

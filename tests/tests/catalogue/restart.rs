@@ -80,6 +80,29 @@ async fn installed_cards_survive_a_restart_which_compiles_nothing() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["output"]["version"], "2.0.0");
+    // The test card is of contract 0.1.0, the built-in ones of 0.2.0 (an
+    // event card among them): all of them came back from the cache and run.
+    let (_, versioned) = host.get("/cards/asana.test-versioned").await;
+    assert_eq!(
+        (&versioned["contract"], &versioned["kind"]),
+        (&json!("0.1.0"), &json!("action"))
+    );
+    let (_, event_card) = host.get("/cards/asana.new-task").await;
+    assert_eq!(
+        (
+            &event_card["contract"],
+            &event_card["kind"],
+            &event_card["available"]
+        ),
+        (&json!("0.2.0"), &json!("event"), &json!(true))
+    );
+    let subscription = host
+        .app
+        .runner
+        .subscription("asana.new-task", &conn, &json!({"project": "1"}))
+        .await
+        .unwrap();
+    assert_eq!(subscription["resource"], "1");
     assert_eq!(
         artifacts(&cache),
         cached,

@@ -118,6 +118,24 @@ impl Host {
         dir: &Path,
         extra: &[(&str, &str)],
     ) -> anyhow::Result<Host> {
+        Host::try_start_with(fake, dir, extra, true).await
+    }
+
+    /// A host on `dir` whose background work never starts: it serves (and
+    /// acknowledges provider deliveries) but runs no trigger, as a host
+    /// stopped right after answering would.
+    pub async fn start_without_background(fake: &FakeAsana, dir: &Path) -> Host {
+        Host::try_start_with(fake, dir, &[], false)
+            .await
+            .expect("host starts")
+    }
+
+    async fn try_start_with(
+        fake: &FakeAsana,
+        dir: &Path,
+        extra: &[(&str, &str)],
+        background: bool,
+    ) -> anyhow::Result<Host> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -146,7 +164,9 @@ impl Host {
             .await
             .expect("serve");
         });
-        app.start_background();
+        if background {
+            app.start_background();
+        }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

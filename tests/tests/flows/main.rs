@@ -5,6 +5,7 @@
 mod common;
 
 mod cross_connector;
+mod events;
 mod history;
 mod limits;
 mod logic;

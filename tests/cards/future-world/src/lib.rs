@@ -1,4 +1,4 @@
-//! A test-only card (`test.future`) of card contract version 0.2.0, which
+//! A test-only card (`test.future`) of card contract version 9.0.0, which
 //! this host does not support: the catalogue must refuse to install it with
 //! `unsupported_world`. Its WIT (`wit/card.wit`) is a copy of
 //! `schemas/wit/since_v0.1.0/card.wit` with only the package version changed.
@@ -34,6 +34,6 @@ impl Guest for Future {
     }
 }
 
-// Export names such as `cardhost:card/card@0.1.0#run` only link in a wasm component.
+// Export names such as `cardhost:card/card@9.0.0#run` only link in a wasm component.
 #[cfg(target_arch = "wasm32")]
 export!(Future);

@@ -1,5 +1,5 @@
-//! A small W3C WebDriver client over reqwest, driving Debian's Chromium
-//! headless through `/usr/bin/chromedriver`.
+//! Debian's Chromium, headless, driven through `/usr/bin/chromedriver` with
+//! the fantoccini WebDriver client, and the few waits the tests share.
 //!
 //! One chromedriver serves every test of this binary that runs at the same
 //! time: each test holds a [`Driver`] lease, the first starts the process on
@@ -14,7 +14,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
 use futures::FutureExt;
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -125,22 +129,35 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A WebDriver error: its `error` code and message.
-pub struct WdError {
-    pub error: String,
-    pub message: String,
+/// A Chrome DevTools command through chromedriver's `goog/cdp/execute`
+/// (fantoccini speaks W3C WebDriver only; this is Chromium's extension).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
 }
 
-impl std::fmt::Debug for WdError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.error, self.message)
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 
 /// One Chromium session.
 pub struct Browser {
-    http: reqwest::Client,
-    session: String,
+    client: Client,
     _profile: tempfile::TempDir,
 }
 
@@ -155,12 +172,7 @@ pub async fn with_browser(test: impl AsyncFnOnce(&Browser)) {
     .catch_unwind()
     .await;
     // The session is closed however the test ended.
-    let _ = browser
-        .http
-        .delete(&browser.session)
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), browser.client.clone().close()).await;
     drop(browser);
     drop(driver);
     match outcome {
@@ -189,132 +201,97 @@ impl Browser {
             format!("--window-size={WIDTH},{HEIGHT}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
-        let caps = json!({"capabilities": {"alwaysMatch": {
+        let caps = json!({
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
             "timeouts": {"pageLoad": 30000, "script": 10000, "implicit": 0},
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
-        }}});
-        let http = reqwest::Client::new();
-        let r = http
-            .post(format!("{}/session", driver.url))
-            .json(&caps)
-            .timeout(Duration::from_secs(60))
-            .send()
-            .await
-            .expect("new session");
-        let body: Value = r.json().await.expect("new session answer");
-        let id = body["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {body}"))
-            .to_string();
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!("capabilities are an object")
+        };
+        let client = tokio::time::timeout(
+            Duration::from_secs(60),
+            ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps)
+                .connect(&driver.url),
+        )
+        .await
+        .expect("new session in time")
+        .unwrap_or_else(|e| panic!("new session: {e}"));
         let browser = Browser {
-            http,
-            session: format!("{}/session/{id}", driver.url),
+            client,
             _profile: profile,
         };
         // The window size includes the (headless) window frame: pin the
         // viewport itself, so that screenshots are exactly WIDTH x HEIGHT.
-        browser
-            .post(
-                "/goog/cdp/execute",
-                json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                    "width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": false,
-                }}),
-            )
-            .await;
+        browser.viewport(WIDTH, HEIGHT).await;
         browser
     }
 
-    async fn command(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value, WdError> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.session))
-            .timeout(Duration::from_secs(60));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let r = request.send().await.map_err(|e| WdError {
-            error: "transport".into(),
-            message: e.to_string(),
-        })?;
-        let ok = r.status().is_success();
-        let body: Value = r.json().await.unwrap_or_default();
-        if ok {
-            Ok(body["value"].clone())
-        } else {
-            Err(WdError {
-                error: body["value"]["error"].as_str().unwrap_or("unknown").into(),
-                message: body["value"]["message"].as_str().unwrap_or("").into(),
-            })
-        }
+    /// Set the viewport's size (what a screenshot holds).
+    pub async fn viewport(&self, width: u32, height: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
     }
 
-    async fn get(&self, path: &str) -> Value {
-        self.command(reqwest::Method::GET, path, None)
+    async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp { cmd, params })
             .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e:?}"))
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        self.command(reqwest::Method::POST, path, Some(body))
-            .await
-            .unwrap_or_else(|e| panic!("POST {path}: {e:?}"))
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"))
     }
 
     /// Open a URL.
     pub async fn goto(&self, url: &str) {
-        self.post("/url", json!({ "url": url })).await;
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
     /// The current URL.
     pub async fn url(&self) -> String {
-        self.get("/url")
+        self.client
+            .current_url()
             .await
-            .as_str()
+            .map(|u| u.to_string())
             .unwrap_or_default()
-            .to_string()
     }
 
     /// The page's HTML as the browser holds it.
     pub async fn source(&self) -> String {
-        self.get("/source")
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.client.source().await.expect("page source")
     }
 
     /// The text of an open alert, if one is open.
     pub async fn alert_text(&self) -> Option<String> {
-        self.command(reqwest::Method::GET, "/alert/text", None)
+        self.client.get_alert_text().await.ok()
+    }
+
+    /// Run a script in the page; its result.
+    pub async fn script(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
             .await
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|e| panic!("script {script}: {e}"))
     }
 
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
-        let b64 = self.get("/screenshot").await;
-        base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().expect("screenshot"))
-            .expect("screenshot is base64")
+        self.client.screenshot().await.expect("screenshot")
     }
 
     /// Save a screenshot of the whole page (beyond the viewport) as
     /// `<output dir>/<name>.png`: a record of what the test saw.
     pub async fn save(&self, name: &str) {
         let shot = self
-            .post(
-                "/goog/cdp/execute",
-                json!({"cmd": "Page.captureScreenshot", "params": {
-                    "format": "png", "captureBeyondViewport": true,
-                }}),
+            .cdp(
+                "Page.captureScreenshot",
+                json!({"format": "png", "captureBeyondViewport": true}),
             )
             .await;
         let png = base64::engine::general_purpose::STANDARD
@@ -323,22 +300,16 @@ impl Browser {
         std::fs::write(output_dir().join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    async fn try_find(&self, css: &str) -> Option<String> {
-        let v = self
-            .command(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await
-            .ok()?;
-        // The element reference is the object's only value.
-        v.as_object()?.values().next()?.as_str().map(str::to_string)
+    async fn try_find(&self, css: &str) -> Option<Element> {
+        self.client.find(Locator::Css(css)).await.ok()
     }
 
     /// Why a wait failed: where the browser is and what it shows.
     async fn stuck(&self, what: &str) -> String {
-        let text = self.body_text_now().await;
+        let text = match self.try_find("body").await {
+            Some(body) => body.text().await.unwrap_or_default(),
+            None => String::new(),
+        };
         format!(
             "timed out after {WAIT:?} waiting for {what}\n  at {}\n  page text: {}",
             self.url().await,
@@ -346,24 +317,12 @@ impl Browser {
         )
     }
 
-    async fn body_text_now(&self) -> String {
-        match self.try_find("body").await {
-            Some(id) => self
-                .command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
-                .await
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            None => String::new(),
-        }
-    }
-
-    /// Wait until an element matches `css`; its reference.
-    pub async fn wait(&self, css: &str) -> String {
+    /// Wait until an element matches `css`.
+    pub async fn wait(&self, css: &str) -> Element {
         let deadline = Instant::now() + WAIT;
         loop {
-            if let Some(id) = self.try_find(css).await {
-                return id;
+            if let Some(e) = self.try_find(css).await {
+                return e;
             }
             if Instant::now() > deadline {
                 panic!("{}", self.stuck(&format!("`{css}`")).await);
@@ -381,11 +340,8 @@ impl Browser {
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + WAIT;
         loop {
-            if let Some(id) = self.try_find(css).await {
-                if let Ok(Value::String(t)) = self
-                    .command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
-                    .await
-                {
+            if let Some(e) = self.try_find(css).await {
+                if let Ok(t) = e.text().await {
                     if t.contains(needle) {
                         return t;
                     }
@@ -418,12 +374,11 @@ impl Browser {
 
     /// The text of the first element matching `css` (waiting for it).
     pub async fn text(&self, css: &str) -> String {
-        let id = self.wait(css).await;
-        self.get(&format!("/element/{id}/text"))
+        self.wait(css)
             .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
     }
 
     /// The whole page's visible text.
@@ -433,15 +388,40 @@ impl Browser {
 
     /// Click the first element matching `css` (waiting for it).
     pub async fn click(&self, css: &str) {
-        let id = self.wait(css).await;
-        self.post(&format!("/element/{id}/click"), json!({})).await;
+        self.wait(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
     }
 
     /// Replace the value of a text field.
     pub async fn fill(&self, css: &str, text: &str) {
-        let id = self.wait(css).await;
-        self.post(&format!("/element/{id}/clear"), json!({})).await;
-        self.post(&format!("/element/{id}/value"), json!({ "text": text }))
-            .await;
+        let e = self.wait(css).await;
+        e.clear()
+            .await
+            .unwrap_or_else(|err| panic!("clear `{css}`: {err}"));
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|err| panic!("type into `{css}`: {err}"));
+    }
+
+    /// The current value of a form field.
+    pub async fn value(&self, css: &str) -> String {
+        self.wait(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("value of `{css}`: {e}"))
+            .unwrap_or_default()
+    }
+
+    /// Choose the option of a `<select>` by its value.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.wait(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select {value:?} in `{css}`: {e}"));
     }
 }
