@@ -20,6 +20,7 @@ use crate::connections::Connections;
 use crate::error::{AppError, Kind};
 use crate::runtime::catalogue::Catalogue;
 use crate::runtime::LoadedCard;
+use crate::store::Connection;
 
 /// Most steps in one flow, nested ones included.
 const MAX_STEPS: usize = 50;
@@ -30,6 +31,39 @@ pub const MAX_ITEMS: u32 = 1000;
 
 fn invalid(field: String, message: impl Into<String>) -> AppError {
     AppError::new(Kind::Unprocessable, "invalid_flow", message).field(field)
+}
+
+/// The connection a step or a trigger names (id or nickname), which must
+/// belong to `card`'s connector. Errors name `field`: `unknown_connection`
+/// when there is none, `code` when it is another connector's.
+pub(crate) fn connection_for_card(
+    connections: &Connections,
+    card: &str,
+    connection: &str,
+    field: &str,
+    code: &str,
+) -> Result<Connection, AppError> {
+    let conn = connections.resolve(connection).map_err(|_| {
+        AppError::new(
+            Kind::Unprocessable,
+            "unknown_connection",
+            format!("no connection {connection:?}"),
+        )
+        .field(field)
+    })?;
+    let card_connector = card.split_once('.').map(|(c, _)| c).unwrap_or_default();
+    if conn.connector != card_connector {
+        return Err(AppError::new(
+            Kind::Unprocessable,
+            code,
+            format!(
+                "{} is a {} connection; card {card} needs a {card_connector} one",
+                conn.nickname, conn.connector
+            ),
+        )
+        .field(field));
+    }
+    Ok(conn)
 }
 
 /// Check a definition; the connection id each card step resolves to, in the
@@ -331,28 +365,13 @@ impl Checker<'_> {
             )
             .field(at("card")));
         }
-        let conn = self.connections.resolve(&step.connection).map_err(|_| {
-            AppError::new(
-                Kind::Unprocessable,
-                "unknown_connection",
-                format!("no connection {:?}", step.connection),
-            )
-            .field(at("connection"))
-        })?;
-        let card_connector = step
-            .card
-            .split_once('.')
-            .map(|(c, _)| c)
-            .unwrap_or_default();
-        if conn.connector != card_connector {
-            return Err(invalid(
-                at("connection"),
-                format!(
-                    "{} is a {} connection; card {} needs a {card_connector} one",
-                    conn.nickname, conn.connector, step.card
-                ),
-            ));
-        }
+        let conn = connection_for_card(
+            self.connections,
+            &step.card,
+            &step.connection,
+            &at("connection"),
+            "invalid_flow",
+        )?;
         if let ErrorPolicy::Retry { times, delay_ms } = step.on_error {
             if !(1..=10).contains(&times) {
                 return Err(invalid(

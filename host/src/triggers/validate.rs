@@ -10,6 +10,7 @@ use super::schedule::Schedule;
 use crate::connections::Connections;
 use crate::error::{AppError, Kind};
 use crate::flows::limits;
+use crate::flows::validate::connection_for_card;
 use crate::runtime::catalogue::Catalogue;
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
@@ -47,24 +48,13 @@ pub async fn check(
                     format!("{card} is an action card; an event trigger needs an event card"),
                 ));
             }
-            let conn = connections.resolve(connection).map_err(|_| {
-                AppError::new(
-                    Kind::Unprocessable,
-                    "unknown_connection",
-                    format!("no connection {connection:?}"),
-                )
-                .field("trigger.connection")
-            })?;
-            let card_connector = card.split_once('.').map(|(c, _)| c).unwrap_or_default();
-            if conn.connector != card_connector {
-                return Err(invalid(
-                    "trigger.connection",
-                    format!(
-                        "{} is a {} connection; card {card} needs a {card_connector} one",
-                        conn.nickname, conn.connector
-                    ),
-                ));
-            }
+            let conn = connection_for_card(
+                connections,
+                card,
+                connection,
+                "trigger.connection",
+                "invalid_trigger",
+            )?;
             let connector = connections.connector(&conn.connector, "trigger.connection")?;
             if connector.definition.webhooks.is_none() {
                 return Err(invalid(
