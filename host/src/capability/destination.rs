@@ -10,7 +10,7 @@ use url::Url;
 /// (no `..`, `.`, `//` or backslash, also when percent-encoded, once or
 /// more). A full URL
 /// must be https on one of the connector's allowed hosts; plain http is only
-/// allowed to loopback and only when the API base itself is on loopback.
+/// allowed to the API base's own origin, and only when that is on loopback.
 pub fn resolve(
     connector: &Connector,
     target: &str,
@@ -66,7 +66,7 @@ fn check_allowed(connector: &Connector, url: &Url) -> Result<(), String> {
         && base.port_or_known_default() == url.port_or_known_default();
     match url.scheme() {
         "https" => {}
-        "http" if connector.is_loopback() && is_loopback_host(url) => {}
+        "http" if connector.is_loopback() && is_loopback_host(url) && same_origin => {}
         "http" => return Err(format!("plain http to {host} is not allowed; use https")),
         other => return Err(format!("the {other} scheme is not allowed")),
     }
@@ -186,6 +186,8 @@ mod tests {
         assert!(resolve(&loopback(), "/users/me", &[]).is_ok());
         assert!(resolve(&loopback(), "http://127.0.0.1:7080/v1/users/me", &[]).is_ok());
         assert!(resolve(&loopback(), "http://127.0.0.1:9999/other", &[]).is_err());
+        // Port 443 is allowed for a listed host over https only.
+        assert!(resolve(&loopback(), "http://127.0.0.1:443/", &[]).is_err());
         assert!(resolve(&loopback(), "http://10.0.0.1/", &[]).is_err());
         assert!(resolve(&example(), "http://127.0.0.1:7080/v1/users/me", &[]).is_err());
     }
