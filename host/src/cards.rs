@@ -290,7 +290,10 @@ impl CardRunner {
             .field("connection"));
         }
         connections.check_card_scopes(&conn, &connector, &manifest.id, &manifest.scopes)?;
-        let app_workspace = connections.app_default_workspace(&connector);
+        let default_workspace = conn
+            .default_workspace
+            .clone()
+            .or_else(|| connections.app_default_workspace(&connector));
         let grant = Grant {
             connector,
             credentials,
@@ -299,7 +302,7 @@ impl CardRunner {
         };
         let context = RunContext {
             connector: conn.connector.clone(),
-            default_workspace: conn.default_workspace.clone().or(app_workspace),
+            default_workspace,
             has_service_account: conn.has_service_account_token && manifest.uses_service_account,
         };
         Ok((

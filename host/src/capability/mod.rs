@@ -432,22 +432,24 @@ impl HttpCapability {
         {
             return Err(HttpError::TooLarge(limit as u64));
         }
-        let mut body = Vec::new();
-        loop {
-            let remaining = grant
-                .deadline
-                .checked_duration_since(Instant::now())
-                .ok_or(HttpError::Timeout)?;
-            let chunk = tokio::time::timeout(remaining, response.chunk())
+        // One timer for the whole body, at the run's deadline.
+        let reading = async {
+            let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+            while let Some(chunk) = response
+                .chunk()
                 .await
-                .map_err(|_| HttpError::Timeout)?
-                .map_err(|e| transport_error(&e, &url))?;
-            let Some(chunk) = chunk else { break };
-            if body.len() + chunk.len() > limit {
-                return Err(HttpError::TooLarge(limit as u64));
+                .map_err(|e| transport_error(&e, &url))?
+            {
+                if body.len() + chunk.len() > limit {
+                    return Err(HttpError::TooLarge(limit as u64));
+                }
+                body.extend_from_slice(&chunk);
             }
-            body.extend_from_slice(&chunk);
-        }
+            Ok(body)
+        };
+        let body = tokio::time::timeout_at(grant.deadline.into(), reading)
+            .await
+            .map_err(|_| HttpError::Timeout)??;
         Ok(Response {
             status,
             headers,

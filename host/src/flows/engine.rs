@@ -133,7 +133,7 @@ pub(super) async fn execute(
             failure = error;
             break;
         }
-        if let Err(e) = flows.store.put_run(&run).await {
+        if let Err(e) = flows.store.write_run(&run) {
             tracing::warn!(run = %run.id, error = %e, "could not save a step of a run");
         }
     }

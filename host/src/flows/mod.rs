@@ -271,7 +271,7 @@ impl Flows {
             event: None,
             trigger,
         };
-        let (run_id, done_rx) = self.launch(flow, start).await?;
+        let (run_id, done_rx) = self.launch(flow, start, !req.wait).await?;
         if !req.wait {
             return Ok(Started::Running(run_id));
         }
@@ -282,7 +282,10 @@ impl Flows {
                 "interrupted",
                 "the run was interrupted",
             )),
-            Err(_) => Ok(Started::Running(run_id)),
+            Err(_) => {
+                self.inner.store.flush().await?;
+                Ok(Started::Running(run_id))
+            }
         }
     }
 
@@ -296,15 +299,20 @@ impl Flows {
                 return Ok(None);
             }
         }
-        Ok(Some(self.launch(flow, start).await?.0))
+        Ok(Some(self.launch(flow, start, true).await?.0))
     }
 
-    /// Save the run as `running` and execute it in the background; its id
-    /// and where the finished run is sent.
+    /// Write the run as `running` and execute it in the background; its id
+    /// and where the finished run is sent, once saved and flushed. The
+    /// `running` record is flushed before this returns when `durable_start`
+    /// (the caller hands the id out before the end); otherwise the end's
+    /// flush covers it, so a run waited for costs one flush, shared with the
+    /// runs that end beside it.
     async fn launch(
         &self,
         flow: Flow,
         start: RunStart,
+        durable_start: bool,
     ) -> Result<(String, tokio::sync::oneshot::Receiver<FlowRun>), AppError> {
         let run = FlowRun {
             id: start
@@ -322,7 +330,11 @@ impl Flows {
             error: None,
             output: None,
         };
-        self.inner.store.put_run(&run).await?;
+        if durable_start {
+            self.inner.store.put_run(&run).await?;
+        } else {
+            self.inner.store.write_run(&run)?;
+        }
         let run_id = run.id.clone();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let flows = self.clone();
@@ -330,11 +342,11 @@ impl Flows {
         self.inner.tasks.spawn(async move {
             let inner = &flows.inner;
             let finished = engine::execute(inner, &flow, run, input, event).await;
-            if let Err(e) = inner.store.put_run(&finished).await {
-                tracing::error!(run = %finished.id, error = %e, "could not save a finished run");
-            }
             if let Err(e) = inner.store.prune(&finished.flow_id, &inner.retention).await {
                 tracing::warn!(error = %e, "could not prune run history");
+            }
+            if let Err(e) = inner.store.put_run(&finished).await {
+                tracing::error!(run = %finished.id, error = %e, "could not save a finished run");
             }
             tracing::info!(flow = %finished.flow_id, run = %finished.id, status = ?finished.status, "flow run ended");
             let _ = done_tx.send(finished);

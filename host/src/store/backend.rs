@@ -184,8 +184,13 @@ pub trait FlowStore: StoreBase {
     /// too). Whether the flow existed.
     async fn delete_flow(&self, id: &str) -> Result<bool, StoreError>;
 
-    /// Saves a run, new or updated.
+    /// Saves a run, new or updated, and flushes it (concurrent flushes are shared).
     async fn put_run(&self, run: &FlowRun) -> Result<(), StoreError>;
+
+    /// Writes a run, new or updated, without waiting for a flush: for a record a later
+    /// [`FlowStore::put_run`] or [`StoreBase::flush`] makes durable (a run's progress between its
+    /// start and its end). After a crash before that, the run is as last flushed, or absent.
+    fn write_run(&self, run: &FlowRun) -> Result<(), StoreError>;
 
     /// A run by id. A damaged record is `Corrupt`.
     fn get_run(&self, run_id: &str) -> Result<Option<FlowRun>, StoreError>;
@@ -200,7 +205,8 @@ pub trait FlowStore: StoreBase {
     ) -> Result<Option<RunPage>, StoreError>;
 
     /// Drops a flow's runs beyond `retention` (position and age come from the keys; a run still
-    /// `running` stays, a damaged one counts as finished). How many were dropped.
+    /// `running` stays, a damaged one counts as finished). How many were dropped. Not flushed: a
+    /// removal lost in a crash leaves a run the next prune drops.
     async fn prune(&self, flow_id: &str, retention: &Retention) -> Result<usize, StoreError>;
 
     /// Marks every run still `running` as `interrupted` (the host stopped under it); damaged runs are

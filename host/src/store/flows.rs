@@ -101,21 +101,33 @@ impl FlowStore for SledStore {
             self.damaged.forget(VERSIONS_TREE, &key);
         }
         for key in self.trees.flow_runs.scan_prefix(&prefix).keys() {
-            self.remove_run(&key?)?;
+            self.remove_run_uncounted(&key?)?;
         }
+        self.run_counts.forget(id);
         self.flush().await?;
         Ok(existed)
     }
 
     async fn put_run(&self, run: &FlowRun) -> Result<(), StoreError> {
+        self.write_run(run)?;
+        self.flush().await
+    }
+
+    fn write_run(&self, run: &FlowRun) -> Result<(), StoreError> {
         let key = run_key(&run.flow_id, run.started_at, &run.id);
         let bytes = encode(run)?;
-        (&self.trees.flow_runs, &self.trees.flow_run_index).transaction(|(runs, index)| {
-            runs.insert(key.as_slice(), bytes.as_slice())?;
-            index.insert(run.id.as_bytes(), key.as_slice())?;
-            Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
-        })?;
-        self.flush().await
+        let new =
+            (&self.trees.flow_runs, &self.trees.flow_run_index).transaction(|(runs, index)| {
+                runs.insert(key.as_slice(), bytes.as_slice())?;
+                let before = index.insert(run.id.as_bytes(), key.as_slice())?;
+                Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(
+                    before.is_none(),
+                )
+            })?;
+        if new {
+            self.run_counts.added(&run.flow_id);
+        }
+        Ok(())
     }
 
     fn get_run(&self, run_id: &str) -> Result<Option<FlowRun>, StoreError> {
@@ -170,30 +182,40 @@ impl FlowStore for SledStore {
     async fn prune(&self, flow_id: &str, retention: &Retention) -> Result<usize, StoreError> {
         let oldest = Utc::now()
             - chrono::Duration::from_std(retention.max_age).unwrap_or(chrono::Duration::MAX);
-        let mut removed = 0;
-        for (n, item) in self
-            .trees
-            .flow_runs
-            .scan_prefix(flow_prefix(flow_id))
-            .enumerate()
+        let prefix = flow_prefix(flow_id);
+        let mut counts = self.run_counts.lock();
+        if counts
+            .get(flow_id)
+            .is_some_and(|n| *n <= retention.max_runs)
         {
+            // Runs are newest first: the last of the flow is the oldest.
+            let last = self.trees.flow_runs.scan_prefix(&prefix).keys().next_back();
+            let oldest_expired = match last {
+                Some(key) => started_at_of(&key?).is_some_and(|at| at < oldest),
+                None => false,
+            };
+            if !oldest_expired {
+                return Ok(0);
+            }
+        }
+        let mut removed = 0;
+        let mut kept = 0;
+        for (n, item) in self.trees.flow_runs.scan_prefix(&prefix).enumerate() {
             let (key, value) = item?;
             let started_at = started_at_of(&key);
             let expired = n >= retention.max_runs || started_at.is_some_and(|at| at < oldest);
-            if !expired {
-                continue;
-            }
-            let running = self
-                .decode_or_note::<FlowRun>(RUNS_TREE, &key, &value)
-                .is_some_and(|r| r.status == RunStatus::Running);
-            if !running {
-                self.remove_run(&key)?;
+            let running = || {
+                self.decode_or_note::<FlowRun>(RUNS_TREE, &key, &value)
+                    .is_some_and(|r| r.status == RunStatus::Running)
+            };
+            if expired && !running() {
+                self.remove_run_uncounted(&key)?;
                 removed += 1;
+            } else {
+                kept += 1;
             }
         }
-        if removed > 0 {
-            self.flush().await?;
-        }
+        counts.insert(flow_id.to_string(), kept);
         Ok(removed)
     }
 
@@ -220,9 +242,36 @@ impl FlowStore for SledStore {
     }
 }
 
+/// How many runs each flow has, for the flows pruned since the start: a prune whose flow is
+/// within its count and whose oldest run is within its age reads two keys, not every run.
+/// An entry is set by a full prune (under its lock, so a run written during the scan counts
+/// once, or twice, never not at all: an over-count only costs another full prune) and
+/// follows new runs; a flow not yet pruned has none.
+#[derive(Default)]
+pub(super) struct RunCounts(std::sync::Mutex<std::collections::HashMap<String, usize>>);
+
+impl RunCounts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, usize>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn added(&self, flow_id: &str) {
+        if let Some(n) = self.lock().get_mut(flow_id) {
+            *n += 1;
+        }
+    }
+
+    fn forget(&self, flow_id: &str) {
+        self.lock().remove(flow_id);
+    }
+}
+
 impl SledStore {
-    /// Removes the run at `key` and its index entry, by key; the caller flushes.
-    fn remove_run(&self, key: &[u8]) -> Result<(), StoreError> {
+    /// Removes the run at `key` and its index entry, by key, without counting it (the caller
+    /// recounts, or forgets the flow's count); the caller flushes.
+    fn remove_run_uncounted(&self, key: &[u8]) -> Result<(), StoreError> {
         if let Some(run_id) = run_id_of(key) {
             self.trees.flow_run_index.remove(run_id.as_bytes())?;
         }
@@ -395,5 +444,56 @@ mod tests {
         assert_eq!(interrupted.status, RunStatus::Interrupted);
         assert!(interrupted.ended_at.is_some());
         assert_eq!(store.prune(&f.id, &retention).await.unwrap(), 1);
+    }
+
+    /// After a first prune the store counts a flow's runs: new runs count once (an update of a run
+    /// does not count again), and the count still drops runs past the limit or past their age.
+    #[tokio::test]
+    async fn prunes_after_the_first_follow_the_count_and_the_oldest_age() {
+        let (_dir, store, _raw) = open_raw();
+        let f = flow("Counted");
+        let retention = Retention {
+            max_runs: 3,
+            max_age: std::time::Duration::from_secs(3600),
+        };
+        let ids = |store: &super::super::Store| -> Vec<String> {
+            let page = store.list_runs(&f.id, 10, None).unwrap().unwrap();
+            page.runs.into_iter().map(|r| r.id).collect()
+        };
+        let mut first = run(&f, 10, RunStatus::Running);
+        store.put_run(&first).await.unwrap();
+        assert_eq!(store.prune(&f.id, &retention).await.unwrap(), 0);
+        first.status = RunStatus::Succeeded;
+        store.put_run(&first).await.unwrap();
+        let later: Vec<FlowRun> = (0..3)
+            .map(|i| run(&f, 9 - i, RunStatus::Succeeded))
+            .collect();
+        for (i, r) in later.iter().enumerate() {
+            store.put_run(r).await.unwrap();
+            let dropped = store.prune(&f.id, &retention).await.unwrap();
+            assert_eq!(
+                dropped,
+                usize::from(i == 2),
+                "run {i}: only the fourth run overflows"
+            );
+        }
+        assert_eq!(
+            ids(&store),
+            later.iter().rev().map(|r| r.id.clone()).collect::<Vec<_>>()
+        );
+        // Within the count, but the oldest is past its age.
+        let stale = Retention {
+            max_runs: 3,
+            max_age: std::time::Duration::from_secs(8 * 60 + 30),
+        };
+        assert_eq!(store.prune(&f.id, &stale).await.unwrap(), 1);
+        assert_eq!(ids(&store).len(), 2);
+        store.delete_flow(&f.id).await.unwrap();
+        store
+            .put_run(&run(&f, 1, RunStatus::Succeeded))
+            .await
+            .unwrap();
+        assert_eq!(store.prune(&f.id, &retention).await.unwrap(), 0);
+        assert_eq!(ids(&store).len(), 1, "a deleted flow's count went with it");
     }
 }

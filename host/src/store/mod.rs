@@ -42,6 +42,7 @@ pub mod crypto;
 pub mod damaged;
 pub mod data_dir;
 pub mod flows;
+mod group_flush;
 pub mod keyfile;
 pub mod migrations;
 pub mod model;

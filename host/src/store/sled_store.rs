@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use super::backend::StoreBase;
 use super::crypto::{self, MasterKey, Sealed, KEY_LEN};
+use super::group_flush::GroupFlush;
 use super::{
     cards, connections, connectors, data_dir, flows, keyfile, migrations, oauth_states, settings,
     triggers,
@@ -73,6 +74,8 @@ pub struct SledStore {
     pub(super) key: MasterKey,
     pub(super) trees: Trees,
     pub(super) damaged: Damaged,
+    flushes: GroupFlush,
+    pub(super) run_counts: flows::RunCounts,
 }
 
 impl fmt::Debug for SledStore {
@@ -109,6 +112,8 @@ impl SledStore {
             key,
             trees,
             damaged: Damaged::default(),
+            flushes: GroupFlush::default(),
+            run_counts: flows::RunCounts::default(),
         })
     }
 
@@ -158,17 +163,9 @@ impl StoreBase for SledStore {
         self.key.derive(label)
     }
 
-    /// Runs sled's blocking `flush` on tokio's blocking pool instead of awaiting `flush_async`: in
-    /// sled 0.34.7 `flush_async` runs on sled's own small IO pool, and seven or more concurrent calls
-    /// occupy all of its threads waiting for a log write that is queued on that same pool: a deadlock
-    /// (see the test `concurrent_updates_lose_nothing`).
+    /// Concurrent callers share one flush (see [`GroupFlush`]).
     async fn flush(&self) -> Result<(), StoreError> {
-        let db = self.db.clone();
-        let flushed = tokio::task::spawn_blocking(move || db.flush()).await;
-        let flushed =
-            flushed.map_err(|e| io::Error::other(format!("the flush task failed: {e}")))?;
-        flushed?;
-        Ok(())
+        self.flushes.flush(&self.db).await
     }
 }
 
