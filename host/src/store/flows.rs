@@ -100,10 +100,13 @@ impl FlowStore for SledStore {
             self.trees.flow_versions.remove(&key)?;
             self.damaged.forget(VERSIONS_TREE, &key);
         }
-        for key in self.trees.flow_runs.scan_prefix(&prefix).keys() {
-            self.remove_run_uncounted(&key?)?;
+        {
+            let mut counts = self.run_counts.lock();
+            for key in self.trees.flow_runs.scan_prefix(&prefix).keys() {
+                self.remove_run_uncounted(&key?)?;
+            }
+            counts.remove(id);
         }
-        self.run_counts.forget(id);
         self.flush().await?;
         Ok(existed)
     }
@@ -116,6 +119,8 @@ impl FlowStore for SledStore {
     fn write_run(&self, run: &FlowRun) -> Result<(), StoreError> {
         let key = run_key(&run.flow_id, run.started_at, &run.id);
         let bytes = encode(run)?;
+        // Under the counts' lock, so that a prune never sees a run its count misses.
+        let mut counts = self.run_counts.lock();
         let new =
             (&self.trees.flow_runs, &self.trees.flow_run_index).transaction(|(runs, index)| {
                 runs.insert(key.as_slice(), bytes.as_slice())?;
@@ -124,8 +129,8 @@ impl FlowStore for SledStore {
                     before.is_none(),
                 )
             })?;
-        if new {
-            self.run_counts.added(&run.flow_id);
+        if let (true, Some(n)) = (new, counts.get_mut(&run.flow_id)) {
+            *n += 1;
         }
         Ok(())
     }
@@ -184,38 +189,29 @@ impl FlowStore for SledStore {
             - chrono::Duration::from_std(retention.max_age).unwrap_or(chrono::Duration::MAX);
         let prefix = flow_prefix(flow_id);
         let mut counts = self.run_counts.lock();
-        if counts
-            .get(flow_id)
-            .is_some_and(|n| *n <= retention.max_runs)
-        {
-            // Runs are newest first: the last of the flow is the oldest.
-            let last = self.trees.flow_runs.scan_prefix(&prefix).keys().next_back();
-            let oldest_expired = match last {
-                Some(key) => started_at_of(&key?).is_some_and(|at| at < oldest),
-                None => false,
-            };
-            if !oldest_expired {
-                return Ok(0);
-            }
-        }
+        let total = match counts.get(flow_id) {
+            Some(n) => *n,
+            None => self.trees.flow_runs.scan_prefix(&prefix).count(),
+        };
+        // Runs are newest first: walk them from the oldest, which is `total - 1` from the newest,
+        // while they are past the count or past their age.
+        let over = total.saturating_sub(retention.max_runs);
         let mut removed = 0;
-        let mut kept = 0;
-        for (n, item) in self.trees.flow_runs.scan_prefix(&prefix).enumerate() {
+        for (j, item) in self.trees.flow_runs.scan_prefix(&prefix).rev().enumerate() {
             let (key, value) = item?;
-            let started_at = started_at_of(&key);
-            let expired = n >= retention.max_runs || started_at.is_some_and(|at| at < oldest);
-            let running = || {
-                self.decode_or_note::<FlowRun>(RUNS_TREE, &key, &value)
-                    .is_some_and(|r| r.status == RunStatus::Running)
-            };
-            if expired && !running() {
+            let too_old = started_at_of(&key).is_some_and(|at| at < oldest);
+            if j >= over && !too_old {
+                break;
+            }
+            let running = self
+                .decode_or_note::<FlowRun>(RUNS_TREE, &key, &value)
+                .is_some_and(|r| r.status == RunStatus::Running);
+            if !running {
                 self.remove_run_uncounted(&key)?;
                 removed += 1;
-            } else {
-                kept += 1;
             }
         }
-        counts.insert(flow_id.to_string(), kept);
+        counts.insert(flow_id.to_string(), total - removed);
         Ok(removed)
     }
 
@@ -242,11 +238,10 @@ impl FlowStore for SledStore {
     }
 }
 
-/// How many runs each flow has, for the flows pruned since the start: a prune whose flow is
-/// within its count and whose oldest run is within its age reads two keys, not every run.
-/// An entry is set by a full prune (under its lock, so a run written during the scan counts
-/// once, or twice, never not at all: an over-count only costs another full prune) and
-/// follows new runs; a flow not yet pruned has none.
+/// How many runs each flow has, for the flows pruned since the start, so that a prune walks only
+/// the runs it drops (from the oldest end) instead of every run. Exact: set by a prune and
+/// followed by every new run under the same lock; a flow not yet pruned has no entry, and its
+/// first prune counts its runs.
 #[derive(Default)]
 pub(super) struct RunCounts(std::sync::Mutex<std::collections::HashMap<String, usize>>);
 
@@ -255,16 +250,6 @@ impl RunCounts {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn added(&self, flow_id: &str) {
-        if let Some(n) = self.lock().get_mut(flow_id) {
-            *n += 1;
-        }
-    }
-
-    fn forget(&self, flow_id: &str) {
-        self.lock().remove(flow_id);
     }
 }
 

@@ -31,7 +31,8 @@
 //!
 //! Every secret is sealed (see [`crypto`]) before it reaches sled, so a raw grep of the data dir never finds
 //! a token. Every method that changes something is async and returns only after sled has flushed the
-//! change (see [`StoreBase::flush`]); a record that cannot be decoded is skipped by listings, noted in
+//! change (see [`StoreBase::flush`], where concurrent callers share one flush), but for the few
+//! whose docs say a later flush covers them (a run's progress, pruning, an event marked done); a record that cannot be decoded is skipped by listings, noted in
 //! [`Damaged`] and deleted by key like any other.
 
 pub mod backend;
