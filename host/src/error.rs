@@ -31,13 +31,16 @@ pub enum Kind {
 }
 
 /// A service error.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, schemars::JsonSchema)]
 #[error("{message}")]
 pub struct AppError {
     #[serde(skip)]
     pub kind: Kind,
+    /// Stable, machine-readable: `not_found`, `invalid_body`, `unauthorized`, ...
     pub code: String,
+    /// What went wrong and what to do about it, for a person.
     pub message: String,
+    /// The input field at fault (`nickname`, `steps[0].card`), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }

@@ -8,6 +8,7 @@
 //! connector.json                a connector package's definition (`connector.toml`)
 //! flows/definition.json         a flow definition (the body of POST/PUT /api/v1/flows)
 //! rest/<body>.json              the other REST request bodies
+//! openapi.json                  the OpenAPI 3.1 document of /api/v1 (`api::openapi`)
 //! ```
 //!
 //! Regenerate them with [`REGENERATE`]; the catalogue tests fail when a
@@ -81,6 +82,7 @@ pub async fn generate(catalogue: &Catalogue) -> BTreeMap<String, Value> {
     for (path, schema) in types {
         map.insert(path.to_string(), schema);
     }
+    map.insert("openapi.json".to_string(), crate::api::openapi::document());
     map
 }
 

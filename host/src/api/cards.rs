@@ -1,19 +1,76 @@
 //! `/api/v1/cards`: the catalogue (list, get, install, delete) and running a
 //! card on a connection.
 
+use aide::transform::TransformOperation;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::json::{status, ApiResult, Body};
+use super::json::{status, ApiResult, Body, ErrorBody, PathOf};
+use super::openapi::{errors, json, op, List};
 use crate::app::App;
 use crate::error::{AppError, Kind};
 use crate::runtime::catalogue::{CardRecord, Listed, MAX_CARD_BYTES};
+
+/// `{card}` of `/cards/{card}`.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct CardPath {
+    /// The card's id, e.g. `asana.read-user`.
+    pub card: String,
+}
+
+crate::view_schema! {
+    /// A card as the API shows it ([`listed_json`]): its manifest (see
+    /// schemas/json/card-manifest.json), `hash`, `builtin`, `installed_at`,
+    /// `available`, and `unavailable_reason` when it cannot run.
+    CardView {
+        "id": {"type": "string"},
+        "hash": {"type": "string"},
+        "builtin": {"type": "boolean"},
+        "available": {"type": "boolean"},
+    }
+}
+
+crate::view_schema! {
+    /// A card as installed or deleted ([`card_json`]).
+    CardRecordView {
+        "id": {"type": "string"},
+        "hash": {"type": "string"},
+        "builtin": {"type": "boolean"},
+    }
+}
+
+crate::view_schema! {
+    /// An installed card, and the version it replaced.
+    InstalledCard {
+        "card": {"type": "object"},
+        "upgraded_from": {},
+    }
+}
+
+crate::view_schema! {
+    /// A deleted card.
+    DeletedCard {
+        "deleted": {"type": "object"},
+    }
+}
+
+crate::view_schema! {
+    /// A card run that succeeded: its output, HTTP calls and logs.
+    CardRunView {
+        "card": {"type": "string"},
+        "connection": {"type": "string"},
+        "output": {},
+        "calls": {"type": "array"},
+        "logs": {"type": "array"},
+        "duration_ms": {"type": "number"},
+    }
+}
 
 /// A card as the API shows it: its manifest, plus hash, builtin and
 /// installed_at.
@@ -44,14 +101,28 @@ fn unknown(card: &str) -> AppError {
     )
 }
 
+pub fn list_docs(t: TransformOperation) -> TransformOperation {
+    let t = op(t, "cards", "listCards", "The card catalogue");
+    json::<List<CardView>>(t, 200, "Built-in and installed cards")
+}
+
 /// `GET /api/v1/cards`.
 pub async fn list(State(app): State<App>) -> Json<Value> {
     let cards: Vec<Value> = app.catalogue.list().await.iter().map(listed_json).collect();
     Json(json!({ "data": cards }))
 }
 
+pub fn get_one_docs(t: TransformOperation) -> TransformOperation {
+    let t = op(t, "cards", "getCard", "A card");
+    let t = json::<CardView>(t, 200, "The card");
+    errors(t, &[400, 404])
+}
+
 /// `GET /api/v1/cards/{card}`.
-pub async fn get_one(State(app): State<App>, Path(card): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_one(
+    State(app): State<App>,
+    PathOf(CardPath { card }): PathOf<CardPath>,
+) -> ApiResult<Json<Value>> {
     let listed = app
         .catalogue
         .listed(&card)
@@ -60,10 +131,19 @@ pub async fn get_one(State(app): State<App>, Path(card): Path<String>) -> ApiRes
     Ok(Json(listed_json(&listed)))
 }
 
+pub fn delete_docs(t: TransformOperation) -> TransformOperation {
+    let t = op(t, "cards", "deleteCard", "Remove an installed card");
+    let t = json::<DeletedCard>(t, 200, "Removed");
+    errors(t, &[400, 404, 409])
+}
+
 /// `DELETE /api/v1/cards/{card}`: remove an installed card, its component
 /// and its compiled artifact. 409 for a built-in card, and for a card that
 /// flows use (they are named: change or delete them first).
-pub async fn delete(State(app): State<App>, Path(card): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn delete(
+    State(app): State<App>,
+    PathOf(CardPath { card }): PathOf<CardPath>,
+) -> ApiResult<Json<Value>> {
     if app.catalogue.record(&card).await.is_none() {
         return Err(unknown(&card).into());
     }
@@ -91,7 +171,7 @@ pub async fn delete(State(app): State<App>, Path(card): Path<String>) -> ApiResu
 }
 
 /// The query of `POST /api/v1/cards`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstallQuery {
     /// Replace the installed card of the same id by this different version.
@@ -113,6 +193,38 @@ pub fn upgrade_query(
             ),
         )
     })
+}
+
+pub fn install_docs(mut t: TransformOperation) -> TransformOperation {
+    t.inner_mut().request_body = Some(aide::openapi::ReferenceOr::Item(
+        aide::openapi::RequestBody {
+            description: Some(format!(
+                "The card's WebAssembly component, at most {MAX_CARD_BYTES} bytes"
+            )),
+            content: indexmap::IndexMap::from([(
+                "application/wasm".to_string(),
+                aide::openapi::MediaType {
+                    schema: Some(aide::openapi::SchemaObject {
+                        json_schema: schemars::json_schema!({"type": "string", "contentMediaType": "application/wasm"}),
+                        example: None,
+                        external_docs: None,
+                    }),
+                    ..Default::default()
+                },
+            )]),
+            required: true,
+            extensions: Default::default(),
+        },
+    ));
+    let t = op(
+        t,
+        "cards",
+        "installCard",
+        "Install a card from its component",
+    );
+    let t = json::<InstalledCard>(t, 201, "Installed");
+    let t = json::<InstalledCard>(t, 200, "Upgraded (`?upgrade=true`)");
+    errors(t, &[400, 409, 413, 422])
 }
 
 /// `POST /api/v1/cards` (body: the component, `Content-Type:
@@ -178,9 +290,23 @@ fn empty_object() -> Value {
     json!({})
 }
 
+pub fn run_docs(t: TransformOperation) -> TransformOperation {
+    let t = op(t, "cards", "runCard", "Run a card on a connection").description(
+        "A run that fails answers with the status of its failure, and the body has `run` \
+         (its calls and logs) beside `error`.",
+    );
+    let t = json::<CardRunView>(t, 200, "The run succeeded");
+    let t = errors(t, &[400, 403, 404, 409, 413, 422, 502, 503]);
+    json::<ErrorBody>(
+        t,
+        500,
+        "The card failed in a way that is a bug (a trap, a bad answer)",
+    )
+}
+
 pub async fn run(
     State(app): State<App>,
-    Path(card): Path<String>,
+    PathOf(CardPath { card }): PathOf<CardPath>,
     Body(req): Body<RunCard>,
 ) -> ApiResult<Response> {
     let run = app.runner.run(&card, &req.connection, &req.input).await?;

@@ -2,18 +2,43 @@
 //! installed), with their auth methods and scope catalogues; installing one
 //! from its definition and removing an installed one.
 
+use aide::transform::TransformOperation;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde_json::{json, Value};
 
 use super::cards::{upgrade_query, InstallQuery};
-use super::json::{has_content_type, ApiResult};
+use super::json::{has_content_type, ApiResult, PathOf};
+use super::openapi::{empty, errors, json, op, List};
 use crate::app::App;
 use crate::connectors::Connector;
 use crate::error::{AppError, Kind};
+
+/// `{id}` of `/connectors/{id}`.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+pub struct ConnectorId {
+    /// The connector's id, e.g. `asana`.
+    pub id: String,
+}
+
+crate::view_schema! {
+    /// A connector as the API shows it ([`connector_json`]); `GET
+    /// /connectors/{id}` adds its whole `definition`.
+    ConnectorView {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "builtin": {"type": "boolean"},
+        "api_base": {"type": "string"},
+        "allowed_hosts": {"type": "array"},
+        "auth_methods": {"type": "array"},
+        "scopes": {"type": "array"},
+        "oauth_configured": {"type": "boolean"},
+        "settings": {"type": "object"},
+    }
+}
 
 /// A connector as the API shows it: what it is, how a connection
 /// authenticates, and the scopes a new OAuth connection would ask for now.
@@ -75,6 +100,16 @@ pub async fn connector_json(app: &App, c: &Connector) -> Value {
     })
 }
 
+pub fn list_docs(t: TransformOperation) -> TransformOperation {
+    let t = op(
+        t,
+        "connectors",
+        "listConnectors",
+        "The connectors this host knows",
+    );
+    json::<List<ConnectorView>>(t, 200, "Built-in and installed connectors")
+}
+
 /// `GET /api/v1/connectors`.
 pub async fn list(State(app): State<App>) -> Json<Value> {
     let mut list = Vec::new();
@@ -84,12 +119,76 @@ pub async fn list(State(app): State<App>) -> Json<Value> {
     Json(json!({ "data": list }))
 }
 
+pub fn get_one_docs(t: TransformOperation) -> TransformOperation {
+    let t = op(
+        t,
+        "connectors",
+        "getConnector",
+        "A connector, with its definition",
+    );
+    let t = json::<ConnectorView>(t, 200, "The connector and its `definition`");
+    errors(t, &[400, 404])
+}
+
 /// `GET /api/v1/connectors/{id}`: the connector, with its whole definition.
-pub async fn get_one(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_one(
+    State(app): State<App>,
+    PathOf(ConnectorId { id }): PathOf<ConnectorId>,
+) -> ApiResult<Json<Value>> {
     let c = app.connections.connector_or_404(&id)?;
     let mut v = connector_json(&app, &c).await;
     v["definition"] = json!(*c.definition);
     Ok(Json(v))
+}
+
+pub fn install_docs(t: TransformOperation) -> TransformOperation {
+    let t = op(
+        t,
+        "connectors",
+        "installConnector",
+        "Install a connector from its definition",
+    )
+    .description(
+        "The body is a connector definition (see schemas/json/connector.json), as TOML \
+         (`Content-Type: application/toml`) or JSON (`application/json`). \
+         `?upgrade=true` replaces an installed connector of the same id.",
+    );
+    let t = definition_body(t);
+    let t = json::<ConnectorView>(t, 201, "Installed");
+    let t = json::<ConnectorView>(t, 200, "Replaced the installed connector of the same id");
+    errors(t, &[400, 409, 413, 422])
+}
+
+/// The request body of an install: a definition in TOML or JSON.
+fn definition_body(mut t: TransformOperation) -> TransformOperation {
+    let operation = t.inner_mut();
+    let json = aide::generate::in_context(|ctx| {
+        ctx.schema
+            .subschema_for::<crate::connectors::ConnectorDefinition>()
+    });
+    let media = |schema: schemars::Schema| aide::openapi::MediaType {
+        schema: Some(aide::openapi::SchemaObject {
+            json_schema: schema,
+            example: None,
+            external_docs: None,
+        }),
+        ..Default::default()
+    };
+    operation.request_body = Some(aide::openapi::ReferenceOr::Item(
+        aide::openapi::RequestBody {
+            description: Some("A connector definition".into()),
+            content: indexmap::IndexMap::from([
+                ("application/json".to_string(), media(json)),
+                (
+                    "application/toml".to_string(),
+                    media(schemars::json_schema!({"type": "string"})),
+                ),
+            ]),
+            required: true,
+            extensions: Default::default(),
+        },
+    ));
+    t
 }
 
 /// `POST /api/v1/connectors[?upgrade=true]`: install a connector from its
@@ -137,9 +236,23 @@ pub async fn install(
     Ok((status, Json(connector_json(&app, &c).await)))
 }
 
+pub fn delete_docs(t: TransformOperation) -> TransformOperation {
+    let t = op(
+        t,
+        "connectors",
+        "deleteConnector",
+        "Remove an installed connector",
+    );
+    let t = empty(t, 204, "Removed");
+    errors(t, &[400, 404, 409])
+}
+
 /// `DELETE /api/v1/connectors/{id}`: remove an installed connector that no
 /// connection or card uses.
-pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(app): State<App>,
+    PathOf(ConnectorId { id }): PathOf<ConnectorId>,
+) -> ApiResult<StatusCode> {
     app.connections.delete_connector(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,17 +1,74 @@
 //! JSON in and out of the REST API: a body extractor that names the field a
-//! bad body got wrong, and the `{"error": {code, message, field}}` response.
+//! bad body got wrong, path and query extractors that answer in the same
+//! shape, and the `{"error": {code, message, field}}` response. Each
+//! extractor also describes itself in the OpenAPI document (see
+//! [`openapi`](super::openapi)).
 
+use aide::generate::GenContext;
+use aide::openapi::Operation;
+use aide::operation::{OperationInput, OperationOutput};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::error::{AppError, Kind};
 
 /// A JSON body, deserialized with the path of the first bad field kept.
 pub struct Body<T>(pub T);
+
+/// Documented as a required `application/json` body of `T`'s schema.
+impl<T: JsonSchema> OperationInput for Body<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        axum::Json::<T>::operation_input(ctx, operation);
+    }
+}
+
+/// Path parameters (a struct naming each): a value that does not decode,
+/// such as bad percent-encoding, is a JSON 400 `invalid_path`.
+pub struct PathOf<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathOf<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| PathOf(value))
+            .map_err(|e| AppError::new(Kind::BadRequest, "invalid_path", e.body_text()).into())
+    }
+}
+
+impl<T: JsonSchema> OperationInput for PathOf<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Path::<T>::operation_input(ctx, operation);
+    }
+}
+
+/// Query parameters: an unknown parameter or a bad value is a JSON 400
+/// `invalid_query`.
+pub struct QueryOf<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryOf<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| QueryOf(value))
+            .map_err(|e| AppError::new(Kind::BadRequest, "invalid_query", e.body_text()).into())
+    }
+}
+
+impl<T: JsonSchema> OperationInput for QueryOf<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Query::<T>::operation_input(ctx, operation);
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
@@ -119,9 +176,28 @@ fn missing_field(message: &str) -> Option<String> {
     quoted(message, "missing field ")
 }
 
+/// The body of every error response: `{"error": {code, message, field}}`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorBody {
+    pub error: AppError,
+}
+
 /// An [`AppError`] as an HTTP response.
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
+
+/// Documented as an [`ErrorBody`]; each operation lists the statuses it can
+/// answer with (see [`openapi`](super::openapi)).
+impl OperationOutput for ApiError {
+    type Inner = ErrorBody;
+
+    fn operation_response(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Option<aide::openapi::Response> {
+        axum::Json::<ErrorBody>::operation_response(ctx, operation)
+    }
+}
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> ApiError {
@@ -147,7 +223,7 @@ pub fn status(kind: Kind) -> StatusCode {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (status(self.0.kind), axum::Json(json!({ "error": self.0 }))).into_response()
+        (status(self.0.kind), axum::Json(ErrorBody { error: self.0 })).into_response()
     }
 }
 

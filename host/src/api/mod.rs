@@ -2,7 +2,8 @@
 //! settings, the card catalogue, card runs, flows and their triggers under
 //! `/api/v1` (API key required), the public OAuth callback, the public hooks
 //! (a flow's endpoint and provider deliveries, each checked against its own
-//! secret), and `/healthz`. Every request, the
+//! secret), and `/healthz`. `/api/v1/openapi.json`, the OpenAPI document of
+//! `/api/v1` generated from this router, is public. Every request, the
 //! console's included, first passes the [`guard`] (its `Host`, and for state
 //! changes its origin).
 
@@ -15,9 +16,12 @@ mod flows;
 pub mod guard;
 mod hooks;
 pub mod json;
+pub mod openapi;
 mod settings;
 pub mod throttle;
 
+use aide::axum::routing::{get_with, post_with};
+use aide::axum::ApiRouter;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
@@ -37,53 +41,14 @@ pub const MAX_JSON_BODY: usize = 256 * 1024;
 pub fn router(app: App) -> Router {
     let gate = Gate::new(ApiKey::of(&app.settings));
     let guard = Guard::new(&app.settings);
-    let v1 = Router::new()
-        .route(
-            "/connectors",
-            get(connectors::list).post(connectors::install),
-        )
-        .route(
-            "/connectors/{id}",
-            get(connectors::get_one).delete(connectors::delete),
-        )
-        .route(
-            "/connections",
-            get(connections::list).post(connections::create),
-        )
-        .route(
-            "/connections/{id}",
-            get(connections::get_one)
-                .patch(connections::update)
-                .delete(connections::delete),
-        )
-        .route("/connections/{id}/authorize", post(connections::authorize))
-        .route("/connections/{id}/test", post(connections::test))
-        .route(
-            "/settings/{connector}",
-            get(settings::get_one).put(settings::put),
-        )
-        .route(
-            "/cards",
-            get(cards::list)
-                .post(cards::install)
-                .layer(DefaultBodyLimit::max(MAX_CARD_BYTES)),
-        )
-        .route("/cards/{card}", get(cards::get_one).delete(cards::delete))
-        .route("/cards/{card}/run", post(cards::run))
-        .route("/flows", get(flows::list).post(flows::create))
-        .route(
-            "/flows/{id}",
-            get(flows::get_one).put(flows::update).delete(flows::delete),
-        )
-        .route("/flows/{id}/runs", get(flows::runs).post(flows::run))
-        .route("/flows/{id}/runs/{run}", get(flows::run_one))
-        .route("/flows/{id}/enable", post(flows::enable))
-        .route("/flows/{id}/disable", post(flows::disable))
-        .route("/flows/{id}/secret", post(flows::rotate_secret))
+    let (v1, document) = openapi::finish(v1());
+    let v1 = v1
         .layer(middleware::from_fn_with_state(
             gate.clone(),
             auth::require_key,
-        ));
+        ))
+        .route("/openapi.json", get(openapi::serve))
+        .layer(axum::Extension(document));
     Router::new()
         .nest("/api/v1", v1)
         .route("/oauth/callback", get(callback::callback))
@@ -97,6 +62,88 @@ pub fn router(app: App) -> Router {
         .with_state(app.clone())
         .merge(crate::console::router(app, gate))
         .layer(middleware::from_fn_with_state(guard, guard::check))
+}
+
+/// The operations of `/api/v1` that need the API key, each with its
+/// documentation (see [`openapi`]).
+fn v1() -> ApiRouter<App> {
+    ApiRouter::new()
+        .api_route(
+            "/connectors",
+            get_with(connectors::list, connectors::list_docs)
+                .post_with(connectors::install, connectors::install_docs),
+        )
+        .api_route(
+            "/connectors/{id}",
+            get_with(connectors::get_one, connectors::get_one_docs)
+                .delete_with(connectors::delete, connectors::delete_docs),
+        )
+        .api_route(
+            "/connections",
+            get_with(connections::list, connections::list_docs)
+                .post_with(connections::create, connections::create_docs),
+        )
+        .api_route(
+            "/connections/{id}",
+            get_with(connections::get_one, connections::get_one_docs)
+                .patch_with(connections::update, connections::update_docs)
+                .delete_with(connections::delete, connections::delete_docs),
+        )
+        .api_route(
+            "/connections/{id}/authorize",
+            post_with(connections::authorize, connections::authorize_docs),
+        )
+        .api_route(
+            "/connections/{id}/test",
+            post_with(connections::test, connections::test_docs),
+        )
+        .api_route(
+            "/settings/{connector}",
+            get_with(settings::get_one, settings::get_one_docs)
+                .put_with(settings::put, settings::put_docs),
+        )
+        .api_route(
+            "/cards",
+            get_with(cards::list, cards::list_docs)
+                .post_with(cards::install, cards::install_docs)
+                .layer(DefaultBodyLimit::max(MAX_CARD_BYTES)),
+        )
+        .api_route(
+            "/cards/{card}",
+            get_with(cards::get_one, cards::get_one_docs)
+                .delete_with(cards::delete, cards::delete_docs),
+        )
+        .api_route("/cards/{card}/run", post_with(cards::run, cards::run_docs))
+        .api_route(
+            "/flows",
+            get_with(flows::list, flows::list_docs).post_with(flows::create, flows::create_docs),
+        )
+        .api_route(
+            "/flows/{id}",
+            get_with(flows::get_one, flows::get_one_docs)
+                .put_with(flows::update, flows::update_docs)
+                .delete_with(flows::delete, flows::delete_docs),
+        )
+        .api_route(
+            "/flows/{id}/runs",
+            get_with(flows::runs, flows::runs_docs).post_with(flows::run, flows::run_docs),
+        )
+        .api_route(
+            "/flows/{id}/runs/{run}",
+            get_with(flows::run_one, flows::run_one_docs),
+        )
+        .api_route(
+            "/flows/{id}/enable",
+            post_with(flows::enable, flows::enable_docs),
+        )
+        .api_route(
+            "/flows/{id}/disable",
+            post_with(flows::disable, flows::disable_docs),
+        )
+        .api_route(
+            "/flows/{id}/secret",
+            post_with(flows::rotate_secret, flows::rotate_secret_docs),
+        )
 }
 
 async fn healthz(State(app): State<App>) -> Json<Value> {
