@@ -311,7 +311,7 @@ pub async fn run(
 ) -> ApiResult<Response> {
     let run = app.runner.run(&card, &req.connection, &req.input).await?;
     Ok(match &run.error {
-        None => Json(json!(run)).into_response(),
+        None => Json(run).into_response(),
         Some(failure) => {
             let body = json!({
                 "error": failure,

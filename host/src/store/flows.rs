@@ -121,6 +121,14 @@ impl FlowStore for SledStore {
         let bytes = encode(run)?;
         // Under the counts' lock, so that a prune never sees a run its count misses.
         let mut counts = self.run_counts.lock();
+        if self.trees.flow_run_index.get(run.id.as_bytes())?.as_deref() == Some(key.as_slice()) {
+            // An update: the index already names this key, so a plain insert does; a sled
+            // transaction costs more (its concurrency control, a batch marker in the log).
+            self.trees
+                .flow_runs
+                .insert(key.as_slice(), bytes.as_slice())?;
+            return Ok(());
+        }
         let new =
             (&self.trees.flow_runs, &self.trees.flow_run_index).transaction(|(runs, index)| {
                 runs.insert(key.as_slice(), bytes.as_slice())?;
