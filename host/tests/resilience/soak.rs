@@ -31,8 +31,9 @@
 //! latency, memory and data dir with their growth, records and bytes per
 //! tree) is printed to stderr: run with `--nocapture`.
 //!
-//! `MALLOC_ARENA_MAX`, when set for the test, is passed to the child (a
-//! diagnostic: how much of its memory is glibc's arenas).
+//! `CARDHOST_STORE_CACHE_MB` and `MALLOC_ARENA_MAX`, when set for the test,
+//! are passed to the child (to compare sled's page cache sizes, and how
+//! much of the child's memory is glibc's arenas).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -558,8 +559,10 @@ async fn soak_mixed_load_grows_neither_memory_nor_data_dir() {
         .collect();
     env.push(("ASANA_WORKSPACE_GID".into(), asana::WORKSPACE_GID.into()));
     env.push(("CARDHOST_RUN_RETENTION_COUNT".into(), RETENTION.to_string()));
-    if let Ok(arenas) = std::env::var("MALLOC_ARENA_MAX") {
-        env.push(("MALLOC_ARENA_MAX".into(), arenas));
+    for key in ["CARDHOST_STORE_CACHE_MB", "MALLOC_ARENA_MAX"] {
+        if let Ok(value) = std::env::var(key) {
+            env.push((key.into(), value));
+        }
     }
     let tmp = tempfile::tempdir().expect("temp dir");
     let data = tmp.path().join("data");
@@ -670,10 +673,11 @@ async fn soak_mixed_load_grows_neither_memory_nor_data_dir() {
         growth_pct(warm.dir.bytes, end.dir.bytes),
     );
     eprintln!(
-        "soak: {:.0} s: a warm-up of {:.0} s ({warm_flow_runs} flow runs), then {measured:?}; \
+        "soak: {:.0} s: a warm-up of {:.0} s ({warm_flow_runs} flow runs), then {} s; \
          at most {rate} requests/s from {WORKERS} clients, retention {RETENTION} runs per flow",
         started.elapsed().as_secs_f64(),
-        warm_up.as_secs_f64()
+        warm_up.as_secs_f64(),
+        measured.as_secs()
     );
     eprintln!(
         "soak: requests: {} ({:.0}/s); operations: {:?}; refreshes at the fake: {refreshes}",
@@ -692,7 +696,8 @@ async fn soak_mixed_load_grows_neither_memory_nor_data_dir() {
         *latencies.last().unwrap() as f64 / 1e3
     );
     eprintln!(
-        "soak: highest of the samples in the last {window:?} of the warm-up and of the soak:"
+        "soak: highest of the samples in the last {:.0} s of the warm-up and of the soak:",
+        window.as_secs_f64()
     );
     eprintln!(
         "soak: VmRSS after the warm-up {:.1} MiB, at the end {:.1} MiB ({rss_growth:+.1} %)",
