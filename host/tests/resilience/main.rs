@@ -5,13 +5,15 @@
 //! data dir are watched (`soak`).
 //!
 //! It is sized for CI (about two minutes in a debug build on two cores; the
-//! soak takes a minute of it). Longer runs:
+//! soak takes about 90 s of it, beside the others). Longer runs:
 //! - `CARDHOST_RESILIENCE_ROUNDS=N`: crash rounds (default 20);
 //! - `CARDHOST_FAULT_RUNS=N`: faulty runs of the leak check (default 1000);
-//! - `CARDHOST_SOAK_SECS=N`: the soak's length (default 60, a third of it
-//!   warm-up); the full soak is ten minutes:
+//! - `CARDHOST_SOAK_SECS=N`: the soak's length (default 60: a third of it
+//!   warm-up, prolonged until 4,000 flow runs are recorded, about 90 s in
+//!   all); the full soak is ten minutes:
 //!   `CARDHOST_SOAK_SECS=600 cargo test -p cardhost --test resilience soak -- --nocapture`;
-//!   `CARDHOST_SOAK_RATE=N` bounds its requests per second (default 100);
+//!   `CARDHOST_SOAK_RATE=N` bounds its requests per second (default 200,
+//!   and 100 from 300 s on);
 //! - `CARDHOST_RESILIENCE_SEED=N`: replay the random choices of a run (each
 //!   test prints the seed it used).
 
