@@ -29,10 +29,9 @@
 //!   events_seen     <event key> -> when it was first received (an event delivered again is not kept twice)
 //! ```
 //!
-//! sled is opened with the settings' [`SledOptions`]: its page cache is bounded by
-//! `CARDHOST_STORE_CACHE_MB` (32 MiB; sled's own default is 1 GiB). sled's log keeps about ten times
-//! the bytes of its live records on disk once it reaches its steady size (see the soak test in
-//! `host/tests/resilience/soak.rs`).
+//! sled is opened with the settings' [`SledOptions`]: its page cache is bounded by `CARDHOST_STORE_CACHE_MB`
+//! (32 MiB; sled's own default is 1 GiB). Once at its steady size, sled's log keeps ten to fifteen times the
+//! bytes of its live records on disk (see the soak test in `host/tests/resilience/soak.rs`).
 //!
 //! Every secret is sealed (see [`crypto`]) before it reaches sled, so a raw grep of the data dir never finds
 //! a token. Every method that changes something is async and returns only after sled has flushed the

@@ -12,8 +12,7 @@
 //!   warm-up, prolonged until 4,000 flow runs are recorded, about 90 s in
 //!   all); the full soak is ten minutes:
 //!   `CARDHOST_SOAK_SECS=600 cargo test -p cardhost --test resilience soak -- --nocapture`;
-//!   `CARDHOST_SOAK_RATE=N` bounds its requests per second (default 200,
-//!   and 100 from 300 s on);
+//!   `CARDHOST_SOAK_RATE=N` bounds its requests per second (default 200);
 //! - `CARDHOST_RESILIENCE_SEED=N`: replay the random choices of a run (each
 //!   test prints the seed it used).
 
