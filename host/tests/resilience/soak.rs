@@ -19,13 +19,7 @@
 //! [`WARM_UP_FLOW_RUNS`] flow runs are recorded: sled's log grows to a
 //! steady size of ten to fifteen times the bytes of its live records (1.2
 //! MB here) and then swings by a few 512 KiB segments either way. The
-//! measured part takes the other two thirds.
-//!
-//! sled's swing is as wide as the goal: in the full soak the data dir moves
-//! within 12 to 19 MB for the same 1.2 MB of records, and four ten-minute
-//! runs measured +0.0 %, +8.8 %, +12.9 % and +13.8 % (the last two fail),
-//! while VmRSS stayed within +0.8 % to +2.8 %. The CI length passed each
-//! time it was run (+6.1 % to +8.7 %, close to the goal). The child's
+//! measured part takes the other two thirds. The child's
 //! resident memory (`VmRSS`) and the data dir's size are sampled
 //! [`SAMPLES`] times; the highest sample of the span of half the measured
 //! part before the warm-up's end is compared with the highest of the same
@@ -37,6 +31,12 @@
 //! what is alive. The report (requests by kind, errors by kind, p50 and p99
 //! latency, memory and data dir with their growth, records and bytes per
 //! tree) is printed to stderr: run with `--nocapture`.
+//!
+//! sled's swing is as wide as the goal: in the full soak the data dir moves
+//! within 12 to 19 MB for the same 1.2 MB of records, and four ten-minute
+//! runs measured +0.0 %, +8.8 %, +12.9 % and +13.8 % (the last two fail),
+//! while VmRSS stayed within +0.8 % to +2.8 %. The CI length passed each
+//! time it was run (+6.1 % to +8.7 %, close to the goal).
 //!
 //! `CARDHOST_STORE_CACHE_MB` and `MALLOC_ARENA_MAX`, when set for the test,
 //! are passed to the child (to compare sled's page cache sizes, and how
