@@ -30,7 +30,7 @@
 //! ```
 //!
 //! sled is opened with the settings' [`SledOptions`]: its page cache is bounded by `CARDHOST_STORE_CACHE_MB`
-//! (32 MiB; sled's own default is 1 GiB). Once at its steady size, sled's log keeps ten to fifteen times the
+//! (32 MiB; sled's own default is 1 GiB). Once at its steady size, sled's log keeps ten to eighteen times the
 //! bytes of its live records on disk (see the soak test in `host/tests/resilience/soak.rs`).
 //!
 //! Every secret is sealed (see [`crypto`]) before it reaches sled, so a raw grep of the data dir never finds
