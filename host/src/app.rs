@@ -62,7 +62,11 @@ impl App {
             .master_key
             .as_ref()
             .map(|k| secrecy::ExposeSecret::expose_secret(k).to_string());
-        let store = Arc::new(Store::open(&settings.data_dir, master_key.as_deref())?);
+        let store = Arc::new(Store::open_with(
+            &settings.data_dir,
+            master_key.as_deref(),
+            &settings.store,
+        )?);
         App::with_store(settings, store).await
     }
 

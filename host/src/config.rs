@@ -30,6 +30,7 @@ pub mod keys {
     pub const RUN_RETENTION_COUNT: &str = "CARDHOST_RUN_RETENTION_COUNT";
     pub const RUN_RETENTION_DAYS: &str = "CARDHOST_RUN_RETENTION_DAYS";
     pub const MAX_CALLS_PER_RUN: &str = "CARDHOST_MAX_CALLS_PER_RUN";
+    pub const STORE_CACHE_MB: &str = "CARDHOST_STORE_CACHE_MB";
 }
 
 /// The fewest characters an API key may have, from `CARDHOST_API_KEY` or the data dir's key file.
@@ -103,6 +104,8 @@ pub struct Settings {
     pub retention: crate::store::Retention,
     /// Limits of the HTTP capability every run is held to.
     pub http: crate::capability::HttpLimits,
+    /// How the store's database is opened: its page cache.
+    pub store: crate::store::SledOptions,
 }
 
 /// A setting that could not be read.
@@ -200,6 +203,9 @@ impl Settings {
                     crate::capability::HttpLimits::default().max_calls_per_run,
                 )?,
                 ..crate::capability::HttpLimits::default()
+            },
+            store: crate::store::SledOptions {
+                cache_capacity: store_cache_mb(get(keys::STORE_CACHE_MB))? << 20,
             },
             connectors,
             env,
@@ -321,6 +327,20 @@ fn api_key(value: String) -> Result<SecretString, SettingError> {
     Ok(SecretString::from(value))
 }
 
+/// `CARDHOST_STORE_CACHE_MB`: at least 1 MiB (sled with no cache reads every record from disk),
+/// at most 1 TiB.
+fn store_cache_mb(value: Option<String>) -> Result<u64, SettingError> {
+    let key = keys::STORE_CACHE_MB;
+    let mb = parse(key, value, crate::store::sled_store::DEFAULT_CACHE_MB)?;
+    if !(1..=1 << 20).contains(&mb) {
+        return Err(SettingError {
+            key: key.to_string(),
+            message: format!("{mb} MiB is out of range: give from 1 to 1048576 (MiB)"),
+        });
+    }
+    Ok(mb)
+}
+
 fn parse<T: std::str::FromStr>(
     key: &str,
     value: Option<String>,
@@ -358,6 +378,17 @@ mod tests {
         }
         assert_eq!(s.data_dir, PathBuf::from("./cardhost-data"));
         assert_eq!(s.refresh_margin, Duration::from_secs(300));
+        assert_eq!(s.store.cache_capacity, 32 << 20);
+    }
+
+    #[test]
+    fn the_store_cache_is_set_in_mib_and_bounded() {
+        let s = settings(&[("CARDHOST_STORE_CACHE_MB", "64")]).unwrap();
+        assert_eq!(s.store.cache_capacity, 64 << 20);
+        for bad in ["0", "-1", "lots", "1048577"] {
+            let e = settings(&[("CARDHOST_STORE_CACHE_MB", bad)]).unwrap_err();
+            assert_eq!(e.key, "CARDHOST_STORE_CACHE_MB", "{bad}");
+        }
     }
 
     /// A built-in connector with two or more env keys for its token.

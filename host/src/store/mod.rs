@@ -29,6 +29,10 @@
 //!   events_seen     <event key> -> when it was first received (an event delivered again is not kept twice)
 //! ```
 //!
+//! sled is opened with the settings' [`SledOptions`]: its page cache is bounded by `CARDHOST_STORE_CACHE_MB`
+//! (32 MiB; sled's own default is 1 GiB). Once at its steady size, sled's log keeps ten to eighteen times the
+//! bytes of its live records on disk (see the soak test in `host/tests/resilience/soak.rs`).
+//!
 //! Every secret is sealed (see [`crypto`]) before it reaches sled, so a raw grep of the data dir never finds
 //! a token. Every method that changes something is async and returns only after sled has flushed the
 //! change (see [`StoreBase::flush`], where concurrent callers share one flush), but for the few
@@ -72,7 +76,7 @@ pub use model::{
     Account, AppSettings, AuthMethod, CardRecord, Connection, ConnectionId, ConnectionStatus,
     OAuthState, Secrets,
 };
-pub use sled_store::SledStore;
+pub use sled_store::{SledOptions, SledStore};
 
 use crate::error::{AppError, Kind};
 
@@ -228,7 +232,18 @@ impl Deref for Store {
 impl Store {
     /// Opens (creating if needed) the embedded store of the data dir `dir`: see [`SledStore::open`].
     pub fn open(dir: &Path, master_key: Option<&str>) -> Result<Store, StoreError> {
-        Ok(Store::new(Arc::new(SledStore::open(dir, master_key)?)))
+        Store::open_with(dir, master_key, &SledOptions::DEFAULT)
+    }
+
+    /// [`Store::open`] with sled opened as `options` say (the settings' [`SledOptions`]).
+    pub fn open_with(
+        dir: &Path,
+        master_key: Option<&str>,
+        options: &SledOptions,
+    ) -> Result<Store, StoreError> {
+        Ok(Store::new(Arc::new(SledStore::open_with(
+            dir, master_key, options,
+        )?)))
     }
 
     /// A handle on another backend.

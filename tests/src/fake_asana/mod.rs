@@ -713,10 +713,24 @@ impl FakeAsana {
 
     /// Makes every OAuth access token issued so far expire now (401 on use).
     pub fn expire_access_tokens(&self) {
+        self.expire_access_tokens_older_than(Duration::ZERO);
+    }
+
+    /// Makes the OAuth access tokens issued at least `age` ago expire now:
+    /// a client that refreshed a moment ago keeps the token it just got
+    /// (a soak's expiries then never race its refreshes).
+    pub fn expire_access_tokens_older_than(&self, age: Duration) {
         let now = Instant::now();
         for record in self.state.lock().tokens.values_mut() {
-            if let TokenKind::OAuth { expires_at, .. } = &mut record.kind {
-                *expires_at = now;
+            if let TokenKind::OAuth {
+                issued_at,
+                expires_at,
+                ..
+            } = &mut record.kind
+            {
+                if now.saturating_duration_since(*issued_at) >= age {
+                    *expires_at = now;
+                }
             }
         }
     }

@@ -343,6 +343,7 @@ fn grant_response(
             user_gid: user.gid.clone(),
             kind: TokenKind::OAuth {
                 refresh_token: refresh_token.clone(),
+                issued_at: Instant::now(),
                 expires_at: Instant::now() + ttl,
             },
             revoked: false,

@@ -55,6 +55,7 @@ pub enum TokenKind {
     /// An access token issued by the token endpoint.
     OAuth {
         refresh_token: Option<String>,
+        issued_at: Instant,
         expires_at: Instant,
     },
 }

@@ -527,6 +527,10 @@ async fn pkce_code_grant_issues_tokens_that_work() {
     assert_eq!(body["data"]["gid"], ME_GID);
     assert_eq!(fake.token_grants("authorization_code"), 1);
 
+    // A token younger than the age asked for is spared; then every one expires.
+    fake.expire_access_tokens_older_than(std::time::Duration::from_secs(3600));
+    let (status, _) = get(&fake, access, "/users/me").await;
+    assert_eq!(status, StatusCode::OK);
     fake.expire_access_tokens();
     let (status, _) = get(&fake, access, "/users/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
