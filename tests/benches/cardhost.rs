@@ -32,6 +32,7 @@ use cardhost::capability::{HttpCapability, HttpLimits};
 use cardhost::config::Settings;
 use cardhost::connections::CreateConnection;
 use cardhost::runtime::builtin::{BUILTIN_CARDS, CARDS_DIR};
+use cardhost::runtime::catalogue::Catalogue;
 use cardhost::runtime::{RunContext, Runtime, RuntimeConfig};
 use cardhost_tests::fake_asana::{seed, FakeAsana};
 use serde_json::{json, Value};
@@ -533,19 +534,27 @@ async fn compile_and_cached_load(host: &InProcessHost) {
     }
     Stats::of(compile).line("compile_ms");
 
+    // A host's start with its compiled-card cache warm: the catalogue of
+    // the built-in cards opened on the host's store by a fresh runtime, each
+    // card's artifact read back, authenticated and loaded.
     let cache = tempfile::tempdir().expect("temp dir");
-    fresh(Some(cache.path().to_path_buf()))
-        .load(wasm)
-        .await
-        .expect("Read User compiles into the cache");
+    let catalogue = || async {
+        let runtime = Arc::new(fresh(Some(cache.path().to_path_buf())));
+        Catalogue::open(runtime, host.app.store.cards(), host.app.registry.clone())
+            .await
+            .expect("the catalogue opens")
+    };
+    catalogue().await;
     let mut cached = Vec::new();
     for _ in 0..CACHED_LOADS {
-        let runtime = fresh(Some(cache.path().to_path_buf()));
         let t = Instant::now();
-        runtime.load(wasm).await.expect("Read User loads");
-        cached.push(ms(t.elapsed()));
+        catalogue().await;
+        cached.push(ms(t.elapsed()) / BUILTIN_CARDS.len() as f64);
     }
-    Stats::of(cached).line("cached_load_ms");
+    Stats::of(cached).line(&format!(
+        "cached_load_ms (per card, the {} built-in cards from a warm cache)",
+        BUILTIN_CARDS.len()
+    ));
 }
 
 fn rest_body(conn: &str) -> Value {
