@@ -134,9 +134,13 @@ impl Flows {
         self.inner.tasks.abort_all().await;
     }
 
-    /// Check a definition; the connection id each card step resolves to, and
-    /// the one an event trigger resolves to.
-    async fn check(&self, def: &FlowDefinition) -> Result<(Vec<String>, Option<String>), AppError> {
+    /// Check a definition as saving it does, without saving it; the
+    /// connection id each card step resolves to, and the one an event
+    /// trigger resolves to. Public for the fuzz targets (`fuzz/`).
+    pub async fn check(
+        &self,
+        def: &FlowDefinition,
+    ) -> Result<(Vec<String>, Option<String>), AppError> {
         let inner = &self.inner;
         let trigger_connection =
             crate::triggers::validate::check(&inner.catalogue, &inner.connections, &def.trigger)

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::schema::SchemaCheck;
+use super::GuestManifest;
 
 /// What a card says about itself, with its schemas parsed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
@@ -35,6 +36,31 @@ pub struct Manifest {
 
 fn first_contract() -> String {
     "0.1.0".into()
+}
+
+impl Manifest {
+    /// The manifest a card's `manifest()` answered, its schemas parsed from
+    /// their JSON text. The card wrote every byte of it, so this is where
+    /// untrusted text enters; [`check`] then decides whether it is valid.
+    /// The kind and the contract are read from the component's exports, not
+    /// from the card: they start as an action card of no contract.
+    pub fn from_guest(m: GuestManifest) -> Result<Manifest, String> {
+        let parse = |what: &str, text: &str| {
+            serde_json::from_str::<Value>(text).map_err(|e| format!("{what} is not JSON: {e}"))
+        };
+        Ok(Manifest {
+            input_schema: parse("input_schema", &m.input_schema)?,
+            output_schema: parse("output_schema", &m.output_schema)?,
+            id: m.id,
+            name: m.name,
+            description: m.description,
+            version: m.version,
+            scopes: m.scopes,
+            uses_service_account: m.uses_service_account,
+            kind: CardKind::Action,
+            contract: String::new(),
+        })
+    }
 }
 
 /// What a card is for.

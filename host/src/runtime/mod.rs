@@ -35,8 +35,8 @@ use wasmtime::{
 };
 
 use crate::capability::{Grant, HttpCall, HttpCapability};
-pub use bindings::CONTRACT_VERSIONS;
 use bindings::{CardPre, GuestError, CARD_INTERFACE, EVENT_INTERFACE};
+pub use bindings::{GuestManifest, CONTRACT_VERSIONS};
 pub use error::{CardErrorKind, RunError};
 use manifest::CheckedManifest;
 pub use manifest::{CardKind, Manifest};
@@ -364,22 +364,7 @@ impl Runtime {
                 )))
             }
         };
-        let parse = |what: &str, text: &str| {
-            serde_json::from_str::<Value>(text)
-                .map_err(|e| LoadError::Manifest(format!("{what} is not JSON: {e}")))
-        };
-        Ok(Manifest {
-            input_schema: parse("input_schema", &m.input_schema)?,
-            output_schema: parse("output_schema", &m.output_schema)?,
-            id: m.id,
-            name: m.name,
-            description: m.description,
-            version: m.version,
-            scopes: m.scopes,
-            uses_service_account: m.uses_service_account,
-            kind: CardKind::Action,
-            contract: String::new(),
-        })
+        Manifest::from_guest(m).map_err(LoadError::Manifest)
     }
 
     fn store(&self, state: RunState) -> Store<RunState> {
