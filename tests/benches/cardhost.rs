@@ -45,11 +45,6 @@ mod deliveries;
 mod proxy;
 use common::{fake_env, API_KEY};
 
-/// The allocator of the `cardhost` binary, so that the in-process host is
-/// measured as it runs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Sequential samples of `direct_us` and `card_us`, after warm-up, taken in
 /// alternating blocks of `SEQ_BLOCK` calls.
 const SEQ_RUNS: usize = 3000;
