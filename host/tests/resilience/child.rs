@@ -6,7 +6,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use cardhost_tests::fake_asana::{seed as asana, FakeAsana};
 use serde_json::Value;
+
+/// The env of a child whose Asana is `fake`, in the fake's workspace.
+pub fn asana_env(fake: &FakeAsana) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = fake
+        .cardhost_env()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    env.push(("ASANA_WORKSPACE_GID".into(), asana::WORKSPACE_GID.into()));
+    env
+}
 
 /// The API key of the children (a host refuses keys under 32 characters).
 pub const API_KEY: &str = "resilience-api-key-0123456789-abcdefgh";

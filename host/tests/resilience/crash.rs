@@ -494,12 +494,7 @@ async fn crash_rounds_lose_no_acknowledged_write() {
     let seed = crate::seed("crash_rounds_lose_no_acknowledged_write");
     let mut rng = StdRng::seed_from_u64(seed);
     let fake = Arc::new(FakeAsana::start().await);
-    let mut env: Vec<(String, String)> = fake
-        .cardhost_env()
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-    env.push(("ASANA_WORKSPACE_GID".into(), asana::WORKSPACE_GID.into()));
+    let env = crate::child::asana_env(&fake);
     let tmp = tempfile::tempdir().expect("temp dir");
     let data = tmp.path().join("data");
     let ledger: Shared = Arc::default();

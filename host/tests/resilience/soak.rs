@@ -568,12 +568,7 @@ async fn soak_mixed_load_grows_neither_memory_nor_data_dir() {
 
     let fake = FakeAsana::start().await;
     fake.set_access_token_ttl(ACCESS_TOKEN_TTL_SECS);
-    let mut env: Vec<(String, String)> = fake
-        .cardhost_env()
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-    env.push(("ASANA_WORKSPACE_GID".into(), asana::WORKSPACE_GID.into()));
+    let mut env = crate::child::asana_env(&fake);
     env.push(("CARDHOST_RUN_RETENTION_COUNT".into(), RETENTION.to_string()));
     for key in ["CARDHOST_STORE_CACHE_MB", "MALLOC_ARENA_MAX"] {
         if let Ok(value) = std::env::var(key) {
